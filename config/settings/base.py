@@ -1,0 +1,313 @@
+"""Settings shared by every environment, driven by environment variables.
+
+Nothing secret has a default here: in production mode (DJANGO_DEBUG unset) a missing
+DJANGO_SECRET_KEY stops the process at start-up instead of running with a guessable key.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("SAP_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ImproperlyConfigured(f"The environment variable {name} must be set.")
+    return value
+
+
+DEBUG = env_bool("DJANGO_DEBUG")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "insecure-development-key-do-not-use-in-production"
+    if DEBUG
+    else env_required("DJANGO_SECRET_KEY")
+)
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "bootstrap",
+    "axes",
+    "csp",
+    "clients",
+    "invoices",
+    "urssaf",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Without DATABASE_URL the portal runs on an SQLite file so the demo needs nothing installed;
+# production and the test suite set DATABASE_URL to PostgreSQL.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "clients.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr-fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(os.environ.get("SAP_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            # Shared between the web process and the worker, unlike the local-memory cache.
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "portail@cooperative-sap.fr")
+
+# --- Celery ---------------------------------------------------------------------------------
+# Without REDIS_URL the demo uses Kombu's filesystem transport: no broker to install.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {}
+    if CELERY_BROKER_URL != "filesystem://"
+    else {
+        "data_folder_in": str(VAR_DIR / "celery" / "queue"),
+        "data_folder_out": str(VAR_DIR / "celery" / "queue"),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+    }
+)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+# A task talks to URSSAF with 10-30 s timeouts and a few retries; nothing should run longer
+# than this, and a stuck one must not block the worker forever.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+# Acknowledge after the task ran so a killed worker's task is redelivered; tasks are idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every periodic job lives here, in one place. Later features add their entries.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Attestations are due before 31 March: nag the staff on 1, 8 and 15 March if N-1 is missing.
+    "attestations-march-reminder": {
+        "task": "invoices.tasks.remind_missing_attestations",
+        "schedule": crontab(minute=0, hour=8, day_of_month="1,8,15", month_of_year="3"),
+    },
+    # Avance immédiate: ask URSSAF about every pending activation (reminders after 2 and 5
+    # days, triage after 7) and resend registrations whose task died. Every 15 minutes, so a
+    # client who just activated sees it soon; a few GET /particulier per round.
+    "ai-registrations-follow-up": {
+        "task": "clients.tasks.follow_ai_registrations",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Payment requests: search the status of those due (urssaf/schedule.py decides how often
+    # each is asked about: minutes around an expected change, hours otherwise), 10 ids per call.
+    "urssaf-payment-requests-poll": {
+        "task": "urssaf.tasks.poll_payment_requests",
+        "schedule": crontab(minute="*"),
+    },
+    # Safety net: send again requests left pending (a lost task) or claimed by a dead worker.
+    "urssaf-payment-requests-resume": {
+        "task": "urssaf.tasks.resume_payment_requests",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+# --- Attestations fiscales ------------------------------------------------------------------
+# An avance-immédiate payment belongs to the year URSSAF paid the cooperative. Some software
+# also counts those received in the first N days of January in the year before (15 is common);
+# the rule used is printed in every attestation's footer, so change it only between years.
+ATTESTATION_AI_YEAR_GRACE_DAYS = int(os.environ.get("ATTESTATION_AI_YEAR_GRACE_DAYS", "0"))
+# Optional image of the signatory's signature (PNG/JPEG file path), printed above the name.
+ATTESTATION_SIGNATURE_IMAGE = os.environ.get("ATTESTATION_SIGNATURE_IMAGE", "")
+# Absolute address of the portal, for links in e-mails sent by workers (no request there).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://localhost:8000")
+
+# --- Provider payouts -------------------------------------------------------------------------
+# The cooperative's own account, debited by the SEPA credit-transfer files of payouts; staff
+# can still type it on the export form when these are empty.
+COOPERATIVE_PAYOUT_NAME = os.environ.get("COOPERATIVE_PAYOUT_NAME", "")
+COOPERATIVE_PAYOUT_IBAN = os.environ.get("COOPERATIVE_PAYOUT_IBAN", "")
+COOPERATIVE_PAYOUT_BIC = os.environ.get("COOPERATIVE_PAYOUT_BIC", "")
+
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+}
+
+# --- Security (production) ------------------------------------------------------------------
+# `manage.py check --deploy` with these settings and DEBUG off reports nothing (a test runs it).
+# Behind the TLS-terminating proxy, trust its X-Forwarded-Proto header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = not DEBUG and env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): no inline script anywhere, every asset from this host.
+# Inline *style attributes* stay allowed: Bootstrap markup and e-mail-like admin partials use them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap's icons are data: SVGs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login brute force (django-axes): 5 failures for one account from one address lock it for
+# 15 minutes; the lockout page says so in French.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# --- URSSAF API Tiers de prestation (urssaf/client.py is the only module that reads these) ---
+# Production values: base https://api.urssaf.fr/atp/v1/tiersPrestations and token URL
+# https://api.urssaf.fr/api/oauth/v1/token. In DEBUG (the demo) they default to the local
+# sandbox; in production nothing defaults and the "urssaf" system check names what is missing.
+URSSAF_SANDBOX_URL = os.environ.get("URSSAF_SANDBOX_URL", "http://127.0.0.1:8765")
+# The sandbox's own credentials and data directory (python manage.py urssaf_sandbox).
+URSSAF_SANDBOX_CLIENT_ID = os.environ.get("URSSAF_SANDBOX_CLIENT_ID", "sandbox")
+URSSAF_SANDBOX_CLIENT_SECRET = os.environ.get("URSSAF_SANDBOX_CLIENT_SECRET", "sandbox")
+URSSAF_SANDBOX_DATA_DIR = Path(os.environ.get("URSSAF_SANDBOX_DATA_DIR", VAR_DIR / "sandbox"))
+URSSAF_BASE_URL = os.environ.get(
+    "URSSAF_BASE_URL", f"{URSSAF_SANDBOX_URL}/atp/v1/tiersPrestations" if DEBUG else ""
+)
+URSSAF_TOKEN_URL = os.environ.get(
+    "URSSAF_TOKEN_URL", f"{URSSAF_SANDBOX_URL}/api/oauth/v1/token" if DEBUG else ""
+)
+URSSAF_CLIENT_ID = os.environ.get("URSSAF_CLIENT_ID", URSSAF_SANDBOX_CLIENT_ID if DEBUG else "")
+URSSAF_CLIENT_SECRET = os.environ.get(
+    "URSSAF_CLIENT_SECRET", URSSAF_SANDBOX_CLIENT_SECRET if DEBUG else ""
+)
+URSSAF_CONNECT_TIMEOUT = float(os.environ.get("URSSAF_CONNECT_TIMEOUT", "5"))
+URSSAF_READ_TIMEOUT = float(os.environ.get("URSSAF_READ_TIMEOUT", "30"))

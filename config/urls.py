@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from clients.views import home
+from config.views import health
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("sante/", health, name="health"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("prestataire/", include("clients.urls_provider")),
+    path("espace-client/", include("clients.urls_portal")),
+    path("inscription/", include("clients.urls_signup")),
+    path("factures/", include("invoices.urls")),
+    path("attestations/", include("invoices.urls_attestations")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Coopérative SAP — administration"
+admin.site.site_title = "Coopérative SAP"
+admin.site.index_title = "Gestion de la coopérative"
