@@ -1,0 +1,307 @@
+"""Admin for users (e-mail login), the cooperative, providers, clients and the audit trail."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from ..models import AuditEntry, Client, Cooperative, Provider, User
+from ..validators import normalize_iban, validate_iban
+
+
+class UserCreationForm(auth_forms.AdminUserCreationForm):
+    class Meta(auth_forms.AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "role")
+
+    def clean_email(self) -> str:
+        # The manager lower-cases addresses; the admin must store them the same way, or the
+        # unique constraint would let a second account in with different capitals.
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    class Meta(auth_forms.UserChangeForm.Meta):
+        model = User
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password", "role")}),
+        ("Identité", {"fields": ("first_name", "last_name")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates importantes", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "role", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(Cooperative)
+class CooperativeAdmin(admin.ModelAdmin):
+    list_display = ("legal_name", "siren", "sap_number", "sap_declaration_date", "city", "email")
+    search_fields = ("legal_name", "siren", "sap_number")
+    fieldsets = (
+        (None, {"fields": ("legal_name", "address_line", "postal_code", "city")}),
+        ("Identifiants", {"fields": ("siren", "sap_number", "sap_declaration_date")}),
+        ("Contact", {"fields": ("email", "phone")}),
+        ("Signataire des attestations", {"fields": ("signatory_name", "signatory_title")}),
+    )
+
+    def has_add_permission(self, request) -> bool:
+        # The portal serves a single cooperative (a DB constraint enforces it).
+        return super().has_add_permission(request) and not Cooperative.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ProviderAdminForm(forms.ModelForm):
+    """Never sends a stored IBAN back to the browser: staff type a new one to replace it."""
+
+    class Meta:
+        model = Provider
+        # The admin builds the form from ProviderAdmin.fieldsets; this lists what the form owns.
+        fields = ("payout_iban",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            field = self.fields["payout_iban"]
+            field.required = False
+            field.label = "Nouvel IBAN de versement"
+            field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
+            self.initial["payout_iban"] = ""
+
+    def clean_payout_iban(self) -> str:
+        value = self.cleaned_data["payout_iban"]
+        if not value and self.instance.pk:
+            return self.instance.payout_iban
+        # Model validators only run after the clean_ methods: check before normalising.
+        validate_iban(value)
+        return normalize_iban(value)
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderAdminForm
+    list_display = (
+        "last_name",
+        "first_name",
+        "trade_name",
+        "worker_reference",
+        "siret",
+        "masked_iban",
+        "user",
+        "is_active",
+    )
+    list_select_related = ("user",)
+    list_filter = ("is_active", "natures")
+    search_fields = (
+        "last_name",
+        "first_name",
+        "trade_name",
+        "siret",
+        "worker_reference",
+        "user__email",
+    )
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("natures",)
+    readonly_fields = ("masked_iban", "code", "created_at")
+    fieldsets = (
+        (None, {"fields": ("cooperative", "user", "is_active")}),
+        (
+            "Identité",
+            {"fields": ("first_name", "last_name", "trade_name", "siret", "worker_reference")},
+        ),
+        ("Contact", {"fields": ("phone",)}),
+        ("Versements", {"fields": ("masked_iban", "payout_iban", "payout_bic")}),
+        ("Activités", {"fields": ("natures",)}),
+        ("Référence technique", {"fields": ("code", "created_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="IBAN de versement")
+    def masked_iban(self, obj: Provider) -> str:
+        return obj.masked_payout_iban if obj.payout_iban else "—"
+
+    @method_decorator(sensitive_post_parameters("payout_iban", "payout_bic"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class ClientAdminForm(forms.ModelForm):
+    """Like the provider's: the client's IBAN is never sent back, staff type a new one."""
+
+    class Meta:
+        model = Client
+        fields = ("iban",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["iban"]
+        field.label = "Nouvel IBAN"
+        field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
+        self.initial["iban"] = ""
+
+    def clean_iban(self) -> str:
+        value = self.cleaned_data["iban"]
+        if not value:
+            return self.instance.iban
+        validate_iban(value)
+        return normalize_iban(value)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    form = ClientAdminForm
+    list_display = (
+        "birth_name",
+        "usage_name",
+        "first_names",
+        "email",
+        "mobile_phone",
+        "postal_code",
+        "city",
+        "user",
+        "apa_beneficiary",
+        "pch_beneficiary",
+        "ai_status",
+    )
+    list_select_related = ("user",)
+    list_filter = ("ai_status", "apa_beneficiary", "pch_beneficiary", "civility", "providers")
+    search_fields = (
+        "birth_name",
+        "usage_name",
+        "first_names",
+        "email",
+        "user__email",
+        "postal_code",
+        "city",
+    )
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("providers",)
+    # The AI status changes only through the services, which keep the audit trail.
+    readonly_fields = (
+        "code",
+        "created_at",
+        "masked_iban",
+        "ai_status",
+        "urssaf_id_client",
+        "ai_sent_at",
+        "ai_awaiting_since",
+        "ai_activated_on",
+        "ai_failed_at",
+        "ai_status_note",
+    )
+    fieldsets = (
+        (None, {"fields": ("cooperative", "user", "providers")}),
+        (
+            "État civil",
+            {
+                "fields": (
+                    "civility",
+                    "birth_name",
+                    "usage_name",
+                    "first_names",
+                    "birth_date",
+                    "birth_country_code",
+                    "birth_department",
+                    "birth_commune_code",
+                    "birth_commune_label",
+                )
+            },
+        ),
+        ("Contact", {"fields": ("email", "mobile_phone")}),
+        (
+            "Adresse",
+            {
+                "fields": (
+                    "street_number",
+                    "street_letter",
+                    "street_type",
+                    "street_name",
+                    "address_complement",
+                    "lieu_dit",
+                    "postal_code",
+                    "city",
+                    "city_insee_code",
+                )
+            },
+        ),
+        ("Aides", {"fields": ("apa_beneficiary", "pch_beneficiary", "has_filed_tax_return")}),
+        ("Compte à prélever", {"fields": ("masked_iban", "iban", "bic", "account_holder")}),
+        (
+            "Avance immédiate",
+            {
+                "fields": (
+                    "ai_status",
+                    "urssaf_id_client",
+                    "ai_sent_at",
+                    "ai_awaiting_since",
+                    "ai_activated_on",
+                    "ai_failed_at",
+                    "ai_status_note",
+                )
+            },
+        ),
+        ("Référence technique", {"fields": ("code", "created_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="IBAN")
+    def masked_iban(self, obj: Client) -> str:
+        return obj.masked_iban or "—"
+
+    # Bank details and civil status: an error report shows none of the posted values.
+    @method_decorator(sensitive_post_parameters())
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is evidence: staff read it, nobody edits or deletes it."""
+
+    list_display = ["created_at", "actor", "action", "object_repr", "content_type"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor__email", "note", "object_id"]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,545 @@
+import datetime as dt
+import uuid
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from .validators import mask_iban, validate_bic, validate_iban, validate_siren, validate_siret
+
+mobile_phone_validator = RegexValidator(
+    r"^(0|\+33)[67]\d{8}$",
+    "Numéro de mobile attendu : 06 ou 07 suivi de 8 chiffres, sans espaces.",
+)
+postal_code_validator = RegexValidator(r"^\d{5}$", "Code postal : 5 chiffres.")
+insee_commune_validator = RegexValidator(
+    r"^\d[\dAB]\d{3}$", "Code INSEE de commune : 5 caractères (ex. 69123, 2A004)."
+)
+insee_country_validator = RegexValidator(
+    r"^99\d{3}$", "Code pays INSEE : 5 chiffres commençant par 99 (France : 99100)."
+)
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", "Client"
+    PROVIDER = "provider", "Prestataire"
+    STAFF = "staff", "Équipe de la coopérative"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, role=Role.STAFF)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in with their e-mail address; the role decides what they see."""
+
+    username = None
+    email = models.EmailField("adresse e-mail", unique=True)
+    role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.CLIENT)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "utilisateur"
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT and hasattr(self, "client")
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == Role.PROVIDER and hasattr(self, "provider")
+
+    @property
+    def is_cooperative_staff(self) -> bool:
+        return self.role == Role.STAFF and self.is_staff
+
+
+class Cooperative(models.Model):
+    """The organisation that holds the SAP declaration and issues every invoice."""
+
+    legal_name = models.CharField("raison sociale", max_length=200)
+    address_line = models.CharField("adresse", max_length=200)
+    postal_code = models.CharField("code postal", max_length=5, validators=[postal_code_validator])
+    city = models.CharField("ville", max_length=100)
+    siren = models.CharField("SIREN", max_length=9, validators=[validate_siren])
+    sap_number = models.CharField(
+        "numéro de déclaration SAP",
+        max_length=20,
+        validators=[RegexValidator(r"^SAP\d{9}$", "Format attendu : SAP suivi de 9 chiffres.")],
+    )
+    sap_declaration_date = models.DateField("date de déclaration SAP")
+    email = models.EmailField("e-mail de contact")
+    phone = models.CharField("téléphone", max_length=20)
+    signatory_name = models.CharField("nom du signataire", max_length=120, blank=True)
+    signatory_title = models.CharField("qualité du signataire", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "coopérative"
+        constraints = [
+            # The portal serves one cooperative: a second row would make numbering ambiguous.
+            models.UniqueConstraint(models.Value(True), name="one_cooperative_only"),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @classmethod
+    def current(cls) -> "Cooperative":
+        return cls.objects.get()
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.address_line}, {self.postal_code} {self.city}"
+
+
+class ProviderQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Provider(models.Model):
+    """A cooperative member who performs the services and issues invoices."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="providers")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="provider")
+    first_name = models.CharField("prénom", max_length=80)
+    last_name = models.CharField("nom", max_length=80)
+    trade_name = models.CharField("nom commercial", max_length=120, blank=True)
+    siret = models.CharField("SIRET", max_length=14, unique=True, validators=[validate_siret])
+    worker_reference = models.CharField(
+        "référence intervenant",
+        max_length=20,
+        unique=True,
+        help_text="Identifiant interne de l'intervenant, imprimé sur les factures et attestations.",
+    )
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    payout_iban = models.CharField("IBAN de versement", max_length=34, validators=[validate_iban])
+    payout_bic = models.CharField("BIC de versement", max_length=11, validators=[validate_bic])
+    natures = models.ManyToManyField(
+        "invoices.ServiceNature",
+        verbose_name="activités autorisées",
+        related_name="providers",
+        blank=True,
+    )
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "prestataire"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}"
+        return f"{self.trade_name} ({name})" if self.trade_name else name
+
+    @property
+    def masked_payout_iban(self) -> str:
+        return mask_iban(self.payout_iban)
+
+
+class Civility(models.TextChoices):
+    # The values are URSSAF's: "1" masculin, "2" féminin (API Tiers de prestation, civilite).
+    MONSIEUR = "1", "Monsieur"
+    MADAME = "2", "Madame"
+
+
+FRANCE_INSEE_CODE = "99100"
+# URSSAF's activation link is valid 7 days (tax/RULES.md §3); past it the registration expires.
+AI_ACTIVATION_LINK_VALIDITY = dt.timedelta(days=7)
+
+
+class AIStatus(models.TextChoices):
+    """Where the client stands with the URSSAF avance immédiate."""
+
+    NOT_REGISTERED = "not_registered", "Non inscrit"
+    SENT = "sent", "Inscription envoyée"
+    AWAITING_ACTIVATION = "awaiting_activation", "En attente d'activation"
+    ACTIVE = "active", "Avance immédiate active"
+    FAILED = "failed", "Inscription en échec"
+    INELIGIBLE = "ineligible", "Non éligible"
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_provider(self, provider: Provider):
+        return self.filter(providers=provider)
+
+    def ai_active(self):
+        return self.filter(ai_status=AIStatus.ACTIVE)
+
+
+class Client(models.Model):
+    """A private individual who buys services from the cooperative's members."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="clients")
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="client"
+    )
+    providers = models.ManyToManyField(
+        Provider, related_name="clients", verbose_name="prestataires", blank=True
+    )
+
+    civility = models.CharField("civilité", max_length=1, choices=Civility.choices)
+    birth_name = models.CharField("nom de naissance", max_length=80)
+    usage_name = models.CharField("nom d'usage", max_length=80, blank=True)
+    first_names = models.CharField(
+        "prénoms", max_length=80, help_text="Tous les prénoms, dans l'ordre de l'état civil."
+    )
+    birth_date = models.DateField("date de naissance")
+    birth_country_code = models.CharField(
+        "pays de naissance (code INSEE)",
+        max_length=5,
+        default=FRANCE_INSEE_CODE,
+        validators=[insee_country_validator],
+    )
+    birth_department = models.CharField("département de naissance", max_length=3, blank=True)
+    birth_commune_code = models.CharField(
+        "commune de naissance (code INSEE)",
+        max_length=5,
+        blank=True,
+        validators=[insee_commune_validator],
+    )
+    birth_commune_label = models.CharField("commune de naissance", max_length=50, blank=True)
+
+    email = models.EmailField("e-mail")
+    mobile_phone = models.CharField(
+        "téléphone mobile", max_length=12, validators=[mobile_phone_validator]
+    )
+    street_number = models.CharField("numéro", max_length=20, blank=True)
+    street_letter = models.CharField(
+        "indice de répétition",
+        max_length=1,
+        blank=True,
+        choices=[("B", "bis"), ("T", "ter"), ("Q", "quater"), ("C", "quinquies")],
+    )
+    street_type = models.CharField(
+        "type de voie", max_length=4, blank=True, help_text="Code URSSAF, ex. R pour rue."
+    )
+    street_name = models.CharField("libellé de la voie", max_length=28, blank=True)
+    address_complement = models.CharField("complément d'adresse", max_length=38, blank=True)
+    lieu_dit = models.CharField("lieu-dit", max_length=38, blank=True)
+    postal_code = models.CharField("code postal", max_length=5, validators=[postal_code_validator])
+    city = models.CharField("commune", max_length=50)
+    city_insee_code = models.CharField(
+        "code INSEE de la commune", max_length=5, validators=[insee_commune_validator]
+    )
+
+    apa_beneficiary = models.BooleanField("bénéficiaire de l'APA", default=False)
+    pch_beneficiary = models.BooleanField("bénéficiaire de la PCH", default=False)
+    has_filed_tax_return = models.BooleanField(
+        "a déjà déposé une déclaration de revenus", default=False
+    )
+
+    # The account URSSAF debits for the client's share: needed to send the registration from a
+    # worker, never shown in full once entered (see `masked_iban`).
+    iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    account_holder = models.CharField("titulaire du compte", max_length=100, blank=True)
+
+    # Avance immédiate: the current state; every attempt is kept in its own records.
+    ai_status = models.CharField(
+        "avance immédiate",
+        max_length=24,
+        choices=AIStatus.choices,
+        default=AIStatus.NOT_REGISTERED,
+        db_index=True,
+    )
+    urssaf_id_client = models.CharField("identifiant URSSAF (idClient)", max_length=64, blank=True)
+    ai_sent_at = models.DateTimeField("inscription envoyée le", null=True, blank=True)
+    ai_awaiting_since = models.DateTimeField(
+        "en attente d'activation depuis", null=True, blank=True
+    )
+    # The day URSSAF reports the link active: no payment request may cover services before it.
+    ai_activated_on = models.DateField("avance immédiate active depuis le", null=True, blank=True)
+    ai_failed_at = models.DateTimeField("échec le", null=True, blank=True)
+    ai_status_note = models.TextField("motif (échec, inéligibilité)", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "client"
+        ordering = ["birth_name", "first_names"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["urssaf_id_client"],
+                condition=~Q(urssaf_id_client=""),
+                name="client_urssaf_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ai_status=AIStatus.ACTIVE) | Q(ai_activated_on__isnull=False),
+                name="client_ai_active_has_activation_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ai_status=AIStatus.AWAITING_ACTIVATION) | ~Q(urssaf_id_client=""),
+                name="client_ai_awaiting_has_urssaf_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(birth_country_code=FRANCE_INSEE_CODE)
+                | (~Q(birth_department="") & ~Q(birth_commune_code="")),
+                name="client_french_birth_has_place",
+                violation_error_message=(
+                    "Pour une naissance en France, le département et la commune sont requis."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def has_active_ai(self) -> bool:
+        return self.ai_status == AIStatus.ACTIVE
+
+    @property
+    def ai_activation_deadline(self) -> dt.datetime | None:
+        """Return when URSSAF's activation link expires, for a registration awaiting it."""
+        if self.ai_status != AIStatus.AWAITING_ACTIVATION or self.ai_awaiting_since is None:
+            return None
+        return self.ai_awaiting_since + AI_ACTIVATION_LINK_VALIDITY
+
+    @property
+    def masked_iban(self) -> str:
+        return mask_iban(self.iban) if self.iban else ""
+
+    @property
+    def last_name(self) -> str:
+        return self.usage_name or self.birth_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.get_civility_display()} {self.first_names.split(' ')[0]} {self.last_name}"
+
+    @property
+    def address_lines(self) -> list[str]:
+        street = " ".join(
+            part
+            for part in (
+                self.street_number + self.street_letter,
+                self.get_street_type_label(),
+                self.street_name,
+            )
+            if part
+        )
+        lines = [line for line in (street, self.address_complement, self.lieu_dit) if line]
+        lines.append(f"{self.postal_code} {self.city}")
+        return lines
+
+    def get_street_type_label(self) -> str:
+        return STREET_TYPES.get(self.street_type, self.street_type)
+
+
+# The URSSAF list of street-type codes is in its official PDF, which we do not have; these are
+# the usual La Poste/FANTOIR abbreviations, `R` being the one confirmed by URSSAF's examples.
+STREET_TYPES = {
+    "R": "rue",
+    "AV": "avenue",
+    "BD": "boulevard",
+    "CHE": "chemin",
+    "IMP": "impasse",
+    "PL": "place",
+    "ALL": "allée",
+    "RTE": "route",
+    "QUA": "quai",
+    "CRS": "cours",
+    "SQ": "square",
+    "PAS": "passage",
+    "RES": "résidence",
+    "LOT": "lotissement",
+    "HAM": "hameau",
+}
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which record: status changes and staff actions. Never edited."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField("action", max_length=64)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField("objet", max_length=200)
+    changes = models.JSONField("changements", default=dict, blank=True)
+    note = models.TextField("note", blank=True)
+
+    class Meta:
+        verbose_name = "entrée du journal d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
+
+
+# --- Avance immédiate registration ------------------------------------------------------------
+
+
+class AIOrigin(models.TextChoices):
+    CLIENT = "client", "Le client (espace client)"
+    PROVIDER = "provider", "Le prestataire"
+    STAFF = "staff", "L'équipe de la coopérative"
+
+
+class AIRegistrationState(models.TextChoices):
+    QUEUED = "queued", "En file d'attente"
+    SENDING = "sending", "Envoi en cours"
+    SENT = "sent", "Envoyée à l'URSSAF"
+    FAILED = "failed", "Refusée ou non aboutie"
+    SUPERSEDED = "superseded", "Remplacée par une tentative plus récente"
+
+
+class TriageBucket(models.TextChoices):
+    """Why a registration needs the staff; the advice per error code is in clients/ai_triage.py."""
+
+    IDENTITY = "identity", "Identité à corriger avec le client"
+    TAX_OFFICE = "tax_office", "Le client doit contacter son centre des impôts"
+    BANK = "bank", "Coordonnées bancaires"
+    ACTIVATION = "activation", "Activation non faite"
+    RETRY = "retry", "URSSAF indisponible — réessayer"
+    OTHER = "other", "Autre erreur — à examiner"
+
+
+class TriageState(models.TextChoices):
+    OPEN = "open", "À traiter"
+    CONTACTED = "contacted", "Client contacté"
+    RESOLVED = "resolved", "Résolu"
+    INELIGIBLE = "ineligible", "Non éligible"
+
+
+LIVE_REGISTRATION_STATES = (AIRegistrationState.QUEUED, AIRegistrationState.SENDING)
+OPEN_TRIAGE_STATES = (TriageState.OPEN, TriageState.CONTACTED)
+
+
+class AIRegistrationQuerySet(models.QuerySet):
+    def in_triage(self):
+        """Attempts that wait for the staff: failed, stuck or expired, not yet settled."""
+        return self.filter(triage_state__in=OPEN_TRIAGE_STATES)
+
+    def live(self):
+        return self.filter(state__in=LIVE_REGISTRATION_STATES)
+
+
+class AIRegistration(models.Model):
+    """One attempt to register a client with URSSAF: kept for good, never rewritten.
+
+    A correction or a retry is a new attempt; the previous one keeps what was sent and what
+    URSSAF answered. The request summary never holds the IBAN in clear.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="ai_registrations")
+    started_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lancée par",
+    )
+    origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)
+    created_at = models.DateTimeField("créée le", auto_now_add=True, db_index=True)
+    state = models.CharField(
+        "état de l'envoi",
+        max_length=16,
+        choices=AIRegistrationState.choices,
+        default=AIRegistrationState.QUEUED,
+        db_index=True,
+    )
+    # When the current send was claimed: a claim older than a few minutes is a crashed worker.
+    claimed_at = models.DateTimeField("prise en charge le", null=True, blank=True)
+    tries = models.PositiveSmallIntegerField("appels à l'URSSAF", default=0)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    known_elsewhere = models.BooleanField(
+        "déjà inscrit via un autre organisme (selon le client)", default=False
+    )
+    request_summary = models.JSONField("demande envoyée (IBAN masqué)", default=dict, blank=True)
+    errors = models.JSONField("erreurs renvoyées", default=list, blank=True)
+    id_client = models.CharField("idClient renvoyé", max_length=64, blank=True)
+
+    triage_bucket = models.CharField(
+        "catégorie", max_length=16, choices=TriageBucket.choices, blank=True, db_index=True
+    )
+    triage_state = models.CharField(
+        "suivi", max_length=16, choices=TriageState.choices, blank=True, db_index=True
+    )
+    triage_since = models.DateTimeField("à traiter depuis", null=True, blank=True)
+    triage_note = models.TextField("note de l'équipe", blank=True)
+    triaged_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="traitée par",
+    )
+    triaged_at = models.DateTimeField("traitée le", null=True, blank=True)
+    reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
+    reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
+
+    objects = AIRegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "inscription à l'avance immédiate"
+        verbose_name_plural = "inscriptions à l'avance immédiate"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two live attempts for one client would register them twice.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(state__in=LIVE_REGISTRATION_STATES),
+                name="one_live_ai_registration_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(triage_bucket="") | ~Q(triage_state=""),
+                name="ai_registration_bucket_has_triage_state",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AIRegistrationState.SENT) | Q(sent_at__isnull=False),
+                name="ai_registration_sent_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inscription n° {self.pk} — {self.client}"
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [str(error.get("code", "")) for error in self.errors]
+
+    @property
+    def is_in_triage(self) -> bool:
+        return self.triage_state in OPEN_TRIAGE_STATES

@@ -1,0 +1,41 @@
+"""The provider's dashboard: their clients and their invoices."""
+
+from django.urls import path
+
+from invoices.views import provider as invoice_views
+
+from .views import provider as client_views
+from .views import registration
+
+app_name = "provider"
+
+urlpatterns = [
+    path("", invoice_views.dashboard, name="dashboard"),
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/nouveau/", client_views.client_create, name="client_create"),
+    path("clients/<uuid:code>/", client_views.client_detail, name="client_detail"),
+    path("clients/<uuid:code>/modifier/", client_views.client_edit, name="client_edit"),
+    path(
+        "clients/avance-immediate/",
+        registration.provider_register_many,
+        name="client_ai_register_many",
+    ),
+    path(
+        "clients/<uuid:code>/avance-immediate/",
+        registration.provider_register,
+        name="client_ai_register",
+    ),
+    path(
+        "clients/<uuid:code>/avance-immediate/confirmer/",
+        registration.provider_confirm,
+        name="client_ai_confirm",
+    ),
+    path("factures/", invoice_views.invoice_list, name="invoice_list"),
+    path("factures/nouvelle/", invoice_views.invoice_create, name="invoice_create"),
+    path("factures/<uuid:code>/", invoice_views.invoice_detail, name="invoice_detail"),
+    path("factures/<uuid:code>/modifier/", invoice_views.invoice_edit, name="invoice_edit"),
+    path("factures/<uuid:code>/emettre/", invoice_views.invoice_issue, name="invoice_issue"),
+    path("factures/<uuid:code>/supprimer/", invoice_views.invoice_delete, name="invoice_delete"),
+    path("factures/<uuid:code>/annuler/", invoice_views.invoice_cancel, name="invoice_cancel"),
+    path("factures/<uuid:code>/paiement/", invoice_views.payment_create, name="payment_create"),
+]

@@ -1,0 +1,54 @@
+"""Validators for French identifiers used across the portal."""
+
+from django.core.exceptions import ValidationError
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def validate_siren(value: str) -> None:
+    if not (len(value) == 9 and value.isdigit() and _luhn_ok(value)):
+        raise ValidationError("Numéro SIREN invalide (9 chiffres, clé de contrôle).")
+
+
+def validate_siret(value: str) -> None:
+    # La Poste's SIRETs (SIREN 356000000) use a different checksum; none of our members is one.
+    if not (len(value) == 14 and value.isdigit() and _luhn_ok(value)):
+        raise ValidationError("Numéro SIRET invalide (14 chiffres, clé de contrôle).")
+
+
+def validate_iban(value: str) -> None:
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        raise ValidationError("IBAN invalide : vérifiez le numéro de compte.") from exc
+
+
+def validate_bic(value: str) -> None:
+    try:
+        BIC(value)
+    except SchwiftyException as exc:
+        raise ValidationError("BIC invalide : 8 ou 11 caractères, par ex. BNPAFRPPXXX.") from exc
+
+
+def normalize_iban(value: str) -> str:
+    return IBAN(value).compact
+
+
+def mask_iban(value: str) -> str:
+    """Return the IBAN with only its country code and last four characters visible."""
+    compact = value.replace(" ", "")
+    if len(compact) < 8:
+        return "••••"
+    return f"{compact[:4]} •••• •••• {compact[-4:]}"

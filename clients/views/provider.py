@@ -1,0 +1,115 @@
+"""The provider's client screens: list, record, create, edit. Every lookup is owner-scoped."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from invoices.models import Invoice
+from urssaf.models import PaymentRequest
+
+from .. import services
+from ..access import provider_required
+from ..forms import ClientForm, ClientSearchForm, add_service_errors
+from ..models import Client
+
+CLIENTS_PER_PAGE = 25
+
+
+def get_client_for_provider(request: HttpRequest, code) -> Client:
+    """Return one of the provider's clients; any other client is a 404, like a missing one."""
+    return get_object_or_404(Client.objects.for_provider(request.user.provider), code=code)
+
+
+def _client_data(form: ClientForm) -> dict:
+    return {field: form.cleaned_data[field] for field in form.Meta.fields}
+
+
+@provider_required
+@require_GET
+def client_list(request: HttpRequest) -> HttpResponse:
+    provider = request.user.provider
+    form = ClientSearchForm(request.GET)
+    clients = (
+        Client.objects.for_provider(provider)
+        .annotate(
+            invoice_count=Count("invoices", filter=Q(invoices__provider=provider)),
+            # A payment request the client has to validate on their URSSAF space.
+            has_request_to_validate=Exists(
+                PaymentRequest.objects.awaiting_validation().filter(
+                    invoice__client=OuterRef("pk"), invoice__provider=provider
+                )
+            ),
+        )
+        # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.
+        .order_by("birth_name", "first_names", "pk")
+    )
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if query:
+        clients = clients.filter(
+            Q(birth_name__icontains=query)
+            | Q(usage_name__icontains=query)
+            | Q(first_names__icontains=query)
+            | Q(email__icontains=query)
+        )
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "provider/client_list.html", {"form": form, "page": page, "query": query}
+    )
+
+
+@provider_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client, created = services.client_create_for_provider(
+                provider=request.user.provider, data=_client_data(form)
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, f"{client.full_name} a été ajouté(e) à vos clients.")
+            else:
+                messages.info(
+                    request,
+                    f"{client.full_name} était déjà client(e) de la coopérative avec cette "
+                    "adresse e-mail : sa fiche existante a été rattachée à vos clients, "
+                    "sans être modifiée.",
+                )
+            return redirect("provider:client_detail", code=client.code)
+    return render(request, "provider/client_form.html", {"form": form})
+
+
+@provider_required
+@require_GET
+def client_detail(request: HttpRequest, code) -> HttpResponse:
+    client = get_client_for_provider(request, code)
+    invoices = (
+        Invoice.objects.for_user(request.user)
+        .filter(client=client)
+        .with_amount_paid()
+        .order_by("-created_at", "-pk")
+    )
+    return render(request, "provider/client_detail.html", {"client": client, "invoices": invoices})
+
+
+@provider_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, code) -> HttpResponse:
+    client = get_client_for_provider(request, code)
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(client=client, data=_client_data(form))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Fiche client enregistrée.")
+            return redirect("provider:client_detail", code=client.code)
+    return render(request, "provider/client_form.html", {"form": form, "client": client})
