@@ -1,0 +1,344 @@
+"""Forms for the provider's invoice screens: header, lines (a formset), payment, list filters."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from django import forms
+from django.db import models
+
+from clients.models import Client, Provider
+
+from .models import InvoiceStatus, PaymentMode, ServiceNature, Unit
+from .services import DepositData, LineData
+from .templatetags.fr_format import month_fr
+
+
+def _date_input() -> forms.DateInput:
+    # Browsers post ISO dates from <input type="date">; Django always accepts ISO as well.
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def _money_field(label: str, *, decimal_places: int, max_digits: int, **kwargs):
+    # `localize` accepts the French decimal comma ("25,50") as well as a point.
+    return forms.DecimalField(
+        label=label,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    """A client picked by code; a code that is not even a UUID is just not one of yours."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            # Django would answer "« … » n'est pas un UUID valide", echoing the tampered value.
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from exc
+
+
+class InvoiceForm(forms.Form):
+    """The invoice header. The client is chosen on creation only: a draft keeps its client."""
+
+    client = ClientChoiceField(
+        label="Client",
+        queryset=Client.objects.none(),
+        to_field_name="code",
+        empty_label="— Choisir un client —",
+        error_messages={"invalid_choice": "Choisissez un de vos clients."},
+    )
+    period_start = forms.DateField(label="Début de la période", widget=_date_input())
+    period_end = forms.DateField(label="Fin de la période", widget=_date_input())
+    notes = forms.CharField(
+        label="Mentions complémentaires",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    deposit_amount = _money_field(
+        "Acompte reçu sur devis (€)",
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        error_messages={"min_value": "L'acompte doit être positif."},
+        help_text=(
+            "Facultatif. Pour un client à l'avance immédiate, seul un acompte sur devis se "
+            "règle hors URSSAF, dans la limite de 50 % du total : il est déduit de la demande "
+            "de paiement. Il est enregistré comme paiement à l'émission."
+        ),
+    )
+    deposit_paid_on = forms.DateField(
+        label="Date de l'acompte", required=False, widget=_date_input()
+    )
+    deposit_mode = forms.ChoiceField(
+        label="Mode de paiement de l'acompte",
+        required=False,
+        choices=[
+            ("", "—"),
+            *(c for c in PaymentMode.choices if c[0] != PaymentMode.IMMEDIATE_ADVANCE),
+        ],
+    )
+
+    def __init__(self, *args, provider: Provider, with_client: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_client:
+            self.fields["client"].queryset = Client.objects.for_provider(provider)
+        else:
+            del self.fields["client"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "La fin de la période précède son début.")
+        cleaned["deposit"] = self._clean_deposit(cleaned)
+        return cleaned
+
+    def _clean_deposit(self, cleaned: dict) -> DepositData | None:
+        """Return the deposit when one is given, all three fields together, else None."""
+        names = ("deposit_amount", "deposit_paid_on", "deposit_mode")
+        values = [cleaned.get(name) for name in names]
+        if any(name in self.errors for name in names) or not any(values):
+            return None
+        for name, value in zip(names, values, strict=True):
+            if not value:
+                self.add_error(name, "Précisez le montant, la date et le mode de l'acompte.")
+        return DepositData(*values) if all(values) else None
+
+
+def deposit_initial(invoice) -> dict:
+    """Return a draft's deposit as the header form's initial data."""
+    if not invoice.deposit_amount:
+        return {}
+    return {
+        "deposit_amount": invoice.deposit_amount,
+        "deposit_paid_on": invoice.deposit_paid_on,
+        "deposit_mode": invoice.deposit_mode,
+    }
+
+
+class LineForm(forms.Form):
+    nature = forms.ModelChoiceField(
+        label="Nature",
+        queryset=ServiceNature.objects.all(),
+        to_field_name="slug",
+        empty_label="— Nature —",
+    )
+    service_date = forms.DateField(label="Date", widget=_date_input())
+    unit = forms.ChoiceField(label="Unité", choices=Unit.choices, initial=Unit.HOUR)
+    quantity = _money_field(
+        "Quantité",
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "La quantité doit être positive."},
+    )
+    unit_price_ttc = _money_field(
+        "Prix unitaire TTC",
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        error_messages={"min_value": "Le prix ne peut pas être négatif."},
+    )
+    vat_rate = _money_field(
+        "TVA (%)",
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("20"),
+        required=False,
+        # `%%`: Django fills these messages with `%` formatting.
+        error_messages={
+            "min_value": "Le taux de TVA ne peut pas être négatif.",
+            "max_value": "Le taux de TVA ne peut pas dépasser 20 %%.",
+        },
+    )
+    description = forms.CharField(label="Description", max_length=200, required=False)
+
+    def __init__(self, *args, natures=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if natures is not None:
+            self.fields["nature"].queryset = natures
+        # Rows are shown in a table whose header is not a <label>: name each input itself.
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        nature = cleaned.get("nature")
+        if nature is not None and cleaned.get("vat_rate") is None and "vat_rate" not in self.errors:
+            cleaned["vat_rate"] = nature.default_vat_rate
+        return cleaned
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    """The invoice lines; `period` (start, end) lets each line's date be checked against it."""
+
+    default_error_messages = {"too_few_forms": "Une facture doit comporter au moins une ligne."}
+
+    def __init__(self, *args, provider: Provider, period=None, **kwargs):
+        # A provider with a list of authorised natures may only invoice those.
+        natures = provider.natures.all()
+        kwargs.setdefault("form_kwargs", {})["natures"] = (
+            natures if natures.exists() else ServiceNature.objects.all()
+        )
+        self.period = period
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        if any(self.errors) or self.period is None:
+            return
+        start, end = self.period
+        for form in self._kept_forms():
+            day = form.cleaned_data["service_date"]
+            if not start <= day <= end:
+                form.add_error(
+                    "service_date",
+                    f"Hors de la période (du {start:%d/%m/%Y} au {end:%d/%m/%Y}).",
+                )
+
+    def _kept_forms(self) -> list[forms.Form]:
+        return [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+    def line_data(self) -> list[LineData]:
+        """Return the valid, non-deleted rows as the service's LineData, in display order."""
+        return [
+            LineData(
+                nature=form.cleaned_data["nature"],
+                service_date=form.cleaned_data["service_date"],
+                unit=form.cleaned_data["unit"],
+                quantity=form.cleaned_data["quantity"],
+                unit_price_ttc=form.cleaned_data["unit_price_ttc"],
+                vat_rate=form.cleaned_data["vat_rate"],
+                description=form.cleaned_data["description"],
+            )
+            for form in self._kept_forms()
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=3,
+    min_num=1,
+    validate_min=True,
+    max_num=50,
+    validate_max=True,
+    can_delete=True,
+    can_delete_extra=False,
+)
+LINES_PREFIX = "lines"
+
+
+def lines_initial(invoice) -> list[dict]:
+    """Return a draft's lines as the formset's initial data."""
+    return [
+        {
+            "nature": line.nature,
+            "service_date": line.service_date,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price_ttc": line.unit_price_ttc,
+            "vat_rate": line.vat_rate,
+            "description": line.description,
+        }
+        for line in invoice.lines.select_related("nature")
+    ]
+
+
+class PaymentForm(forms.Form):
+    """A payment received outside the avance immédiate, which URSSAF's flow records itself."""
+
+    amount = _money_field(
+        "Montant (€)",
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Le montant doit être positif."},
+    )
+    paid_on = forms.DateField(label="Date du paiement", widget=_date_input())
+    mode = forms.ChoiceField(
+        label="Mode de paiement",
+        choices=[c for c in PaymentMode.choices if c[0] != PaymentMode.IMMEDIATE_ADVANCE],
+    )
+    reference = forms.CharField(
+        label="Référence",
+        max_length=100,
+        required=False,
+        help_text="N° de chèque, libellé du virement…",
+    )
+
+
+MONTH_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
+
+
+class MonthField(forms.Field):
+    """A month typed as `AAAA-MM` (what <input type="month"> posts); cleaned to its 1st day."""
+
+    widget = forms.DateInput(attrs={"type": "month"})
+    default_error_messages = {"invalid": "Mois invalide : format attendu AAAA-MM (ex. 2026-11)."}
+
+    def to_python(self, value) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        match = MONTH_RE.match(str(value).strip())
+        # The year bound keeps "the month after" computable: 9999-12 has none.
+        if match is None or not 1900 <= int(match["year"]) <= 2999:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return dt.date(int(match["year"]), int(match["month"]), 1)
+        except ValueError as exc:  # month 0 or 13
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+    def prepare_value(self, value) -> str:
+        return f"{value:%Y-%m}" if isinstance(value, dt.date) else value
+
+
+class FollowUp(models.TextChoices):
+    """The avance immédiate situations the dashboard links to."""
+
+    TO_VALIDATE = "a_valider", "En attente de validation par le client"
+    CONTESTED = "contestees", "Contestées par le client"
+    FAILED = "echec", "Demande en échec"
+    LATE_PAYOUT = "versement_en_retard", "Versement au prestataire en retard"
+
+
+class InvoiceFilterForm(forms.Form):
+    follow_up = forms.ChoiceField(
+        label="Avance immédiate",
+        required=False,
+        choices=[("", "Toutes"), *FollowUp.choices],
+        error_messages={"invalid_choice": "Suivi inconnu : choisissez-en un dans la liste."},
+    )
+    status = forms.ChoiceField(
+        label="Statut",
+        required=False,
+        choices=[("", "Tous les statuts"), *InvoiceStatus.choices],
+        error_messages={"invalid_choice": "Statut inconnu : choisissez-en un dans la liste."},
+    )
+    month = MonthField(
+        label="Mois des interventions",
+        required=False,
+        help_text="Factures dont la période de service touche ce mois.",
+    )
+
+    def describe(self) -> str:
+        """Say in French which filters apply, for the page heading."""
+        parts = []
+        data = getattr(self, "cleaned_data", {})
+        if data.get("status"):
+            parts.append(InvoiceStatus(data["status"]).label.lower())
+        if data.get("month"):
+            parts.append(month_fr(data["month"]))
+        if data.get("follow_up"):
+            parts.append(FollowUp(data["follow_up"]).label.lower())
+        return ", ".join(parts)

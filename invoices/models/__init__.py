@@ -1,0 +1,29 @@
+"""The invoices app's models, one module per subject; import them from here."""
+
+from .attestations import (  # noqa: F401
+    Attestation,
+    AttestationBatch,
+    AttestationBatchItem,
+    AttestationQuerySet,
+    BatchItemStatus,
+    BatchStatus,
+    attestation_upload_to,
+)
+from .billing import (  # noqa: F401
+    CENT,
+    Invoice,
+    InvoiceLine,
+    InvoiceQuerySet,
+    InvoiceSequence,
+    InvoiceStatus,
+    Payment,
+    PaymentMode,
+    PaymentQuerySet,
+    PaymentReversal,
+    Regime,
+    ServiceNature,
+    Unit,
+    round_cents,
+)
+from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
+from .tax import TaxRuleSet, TaxRuleSetQuerySet, TaxSubCeiling  # noqa: F401

@@ -1,0 +1,378 @@
+"""The provider's dashboard and invoice screens. Every lookup is owner-scoped; writes go
+through invoices.services, whose French ValidationError messages are shown on the page."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients.access import provider_required
+from clients.forms import add_service_errors
+from clients.models import Client, Provider
+from urssaf.models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
+from urssaf.services import ordinary_payment_refusal, payment_request_refresh
+from urssaf.timeline import latest_request, payment_timeline
+
+from .. import services
+from ..forms import (
+    LINES_PREFIX,
+    FollowUp,
+    InvoiceFilterForm,
+    InvoiceForm,
+    LineFormSet,
+    PaymentForm,
+    deposit_initial,
+    lines_initial,
+)
+from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
+from ..templatetags.fr_format import euros
+from .pdf import invoice_document_context
+
+INVOICES_PER_PAGE = 25
+RECENT_INVOICES = 5
+ZERO = Decimal("0.00")
+
+
+def _get_invoice_for_provider(request: HttpRequest, code) -> Invoice:
+    """Return one of the provider's invoices; another provider's is a 404, like a missing one."""
+    return get_object_or_404(
+        Invoice.objects.for_user(request.user).select_related("client", "cooperative", "provider"),
+        code=code,
+    )
+
+
+def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the first day of `day`'s month and the first day of the next month."""
+    first = day.replace(day=1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _money(field: str, condition: Q) -> Coalesce:
+    return Coalesce(Sum(field, filter=condition), ZERO)
+
+
+def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
+    """Return the month's figures and the avance immédiate follow-up counts.
+
+    Two queries whatever the number of invoices: conditional aggregates over the invoices,
+    then over the payments.
+    """
+    start, end = _month_bounds(today)
+    this_month = Q(issue_date__gte=start, issue_date__lt=end)
+    # A cancelled invoice keeps its issue date but was never owed: it is no turnover.
+    issued = this_month & ~Q(status=InvoiceStatus.CANCELLED)
+    unpaid = Q(status=InvoiceStatus.ISSUED)
+    figures = Invoice.objects.filter(provider=provider).aggregate(
+        issued_count=Count("pk", filter=issued),
+        issued_amount=_money("total_ttc", issued),
+        unpaid_count=Count("pk", filter=unpaid),
+        unpaid_billed=_money("total_ttc", unpaid),
+        **_follow_up_counts(),
+    )
+    payments = (
+        Payment.objects.effective()
+        .filter(invoice__provider=provider)
+        .aggregate(
+            paid_amount=_money("amount", Q(paid_on__gte=start, paid_on__lt=end)),
+            paid_on_unpaid=_money("amount", Q(invoice__status=InvoiceStatus.ISSUED)),
+        )
+    )
+    follow_up = {key: figures.pop(key) for key in FOLLOW_UP_KEYS}
+    return {
+        "month": start,
+        "issued_count": figures["issued_count"],
+        "issued_amount": figures["issued_amount"],
+        "paid_amount": payments["paid_amount"],
+        "unpaid_count": figures["unpaid_count"],
+        "unpaid_amount": figures["unpaid_billed"] - payments["paid_on_unpaid"],
+    }, follow_up
+
+
+FOLLOW_UP_KEYS = ("to_validate", "contested", "failed", "late_payouts")
+
+
+def _follow_up_counts() -> dict:
+    """Count the invoices in each avance immédiate situation, as aggregates over invoices."""
+    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
+    late = Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
+    return {
+        "to_validate": Count("pk", filter=Q(Exists(requests.filter(AWAITING_VALIDATION)))),
+        "contested": Count("pk", filter=Q(Exists(requests.filter(CONTESTED)))),
+        "failed": Count("pk", filter=Q(Exists(requests.filter(FAILED)))),
+        "late_payouts": Count("pk", filter=Q(Exists(late))),
+    }
+
+
+@provider_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    provider = request.user.provider
+    recent = (
+        Invoice.objects.for_user(request.user)
+        .select_related("client")
+        .with_amount_paid()
+        .order_by("-created_at", "-pk")[:RECENT_INVOICES]
+    )
+    figures, follow_up = _dashboard_figures(provider, timezone.localdate())
+    context = {
+        "figures": figures,
+        "follow_up": follow_up,
+        "payouts_due": Payout.objects.for_provider(provider)
+        .due()
+        .aggregate(amount=Coalesce(Sum("amount"), ZERO))["amount"],
+        "recent_invoices": recent,
+    }
+    return render(request, "provider/dashboard.html", context)
+
+
+def _filter_follow_up(invoices, follow_up: str):
+    """Keep the invoices in one avance immédiate situation (the dashboard's links)."""
+    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
+    conditions = {
+        FollowUp.TO_VALIDATE: Exists(requests.filter(AWAITING_VALIDATION)),
+        FollowUp.CONTESTED: Exists(requests.filter(CONTESTED)),
+        FollowUp.FAILED: Exists(requests.filter(FAILED)),
+        FollowUp.LATE_PAYOUT: Exists(
+            Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
+        ),
+    }
+    return invoices.filter(conditions[follow_up])
+
+
+@provider_required
+@require_GET
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET)
+    # An invalid filter is reported on the form and ignored; the valid ones still apply.
+    form.is_valid()
+    filters = form.cleaned_data
+    invoices = (
+        Invoice.objects.for_user(request.user)
+        .select_related("client")
+        .with_amount_paid()
+        # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.
+        .order_by("-created_at", "-pk")
+    )
+    if filters.get("status"):
+        invoices = invoices.filter(status=filters["status"])
+    if filters.get("month"):
+        start, end = _month_bounds(filters["month"])
+        invoices = invoices.filter(period_start__lt=end, period_end__gte=start)
+    if filters.get("follow_up"):
+        invoices = _filter_follow_up(invoices, filters["follow_up"])
+    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "provider/invoice_list.html", {"form": form, "page": page})
+
+
+def _bind_invoice_forms(request: HttpRequest, provider: Provider, **form_kwargs):
+    """Bind the header and the lines; the lines are checked against the header's period."""
+    form = InvoiceForm(request.POST, provider=provider, **form_kwargs)
+    period = (
+        (form.cleaned_data["period_start"], form.cleaned_data["period_end"])
+        if form.is_valid()
+        else None
+    )
+    formset = LineFormSet(request.POST, prefix=LINES_PREFIX, provider=provider, period=period)
+    return form, formset
+
+
+def _preselected_client(request: HttpRequest, provider: Provider) -> Client | None:
+    code = request.GET.get("client")
+    if not code:
+        return None
+    try:
+        return Client.objects.for_provider(provider).filter(code=code).first()
+    except ValidationError:  # not a UUID: nothing to preselect
+        return None
+
+
+@provider_required
+@require_http_methods(["GET", "POST"])
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    provider = request.user.provider
+    if request.method == "POST":
+        form, formset = _bind_invoice_forms(request, provider)
+        if form.is_valid() and formset.is_valid():
+            try:
+                invoice = services.invoice_create_draft(
+                    provider=provider,
+                    client=form.cleaned_data["client"],
+                    period_start=form.cleaned_data["period_start"],
+                    period_end=form.cleaned_data["period_end"],
+                    lines=formset.line_data(),
+                    notes=form.cleaned_data["notes"],
+                    deposit=form.cleaned_data["deposit"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Brouillon enregistré : relisez-le puis émettez-le.")
+                return redirect("provider:invoice_detail", code=invoice.code)
+    else:
+        today = timezone.localdate()
+        initial = {"period_start": today.replace(day=1), "period_end": today}
+        initial["client"] = _preselected_client(request, provider)
+        form = InvoiceForm(provider=provider, initial=initial)
+        formset = LineFormSet(prefix=LINES_PREFIX, provider=provider)
+    return render(request, "provider/invoice_form.html", {"form": form, "formset": formset})
+
+
+@provider_required
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    if not invoice.is_editable:
+        messages.error(request, "Une facture émise ne peut plus être modifiée.")
+        return redirect("provider:invoice_detail", code=invoice.code)
+    provider = request.user.provider
+    if request.method == "POST":
+        form, formset = _bind_invoice_forms(request, provider, with_client=False)
+        if form.is_valid() and formset.is_valid():
+            try:
+                services.invoice_update_draft(
+                    invoice=invoice,
+                    period_start=form.cleaned_data["period_start"],
+                    period_end=form.cleaned_data["period_end"],
+                    lines=formset.line_data(),
+                    notes=form.cleaned_data["notes"],
+                    deposit=form.cleaned_data["deposit"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Brouillon enregistré.")
+                return redirect("provider:invoice_detail", code=invoice.code)
+    else:
+        form = InvoiceForm(
+            provider=provider,
+            with_client=False,
+            initial={
+                "period_start": invoice.period_start,
+                "period_end": invoice.period_end,
+                "notes": invoice.notes,
+                **deposit_initial(invoice),
+            },
+        )
+        formset = LineFormSet(
+            prefix=LINES_PREFIX, provider=provider, initial=lines_initial(invoice)
+        )
+    context = {"form": form, "formset": formset, "invoice": invoice}
+    return render(request, "provider/invoice_form.html", context)
+
+
+@provider_required
+@require_GET
+def invoice_detail(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    # The same figures as the PDF, so the page and the document never disagree.
+    context = invoice_document_context(invoice)
+    context["timeline"] = payment_timeline(invoice, timezone.now())
+    context["urssaf_refusal"] = ordinary_payment_refusal(invoice)
+    return render(request, "provider/invoice_detail.html", context)
+
+
+@provider_required
+@require_POST
+def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
+    """Ask URSSAF now where the invoice's payment request stands."""
+    invoice = _get_invoice_for_provider(request, code)
+    payment_request = latest_request(invoice)
+    if payment_request is None:
+        messages.error(request, "Cette facture n'a pas de demande de paiement URSSAF.")
+    elif payment_request_refresh(request=payment_request):
+        messages.success(request, "Suivi URSSAF actualisé.")
+    else:
+        messages.info(
+            request,
+            "Le suivi vient d'être actualisé ou une actualisation est en cours : "
+            "réessayez dans une minute.",
+        )
+    return redirect("provider:invoice_detail", code=invoice.code)
+
+
+@provider_required
+@require_POST
+def invoice_issue(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    try:
+        invoice = services.invoice_issue(invoice=invoice, by=request.user)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, f"Facture n° {invoice.number} émise.")
+    return redirect("provider:invoice_detail", code=invoice.code)
+
+
+@provider_required
+@require_POST
+def invoice_delete(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    try:
+        services.invoice_delete_draft(invoice=invoice)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("provider:invoice_detail", code=invoice.code)
+    messages.success(request, "Brouillon supprimé.")
+    return redirect("provider:invoice_list")
+
+
+@provider_required
+@require_POST
+def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    try:
+        invoice = services.invoice_cancel(invoice=invoice, by=request.user)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, f"Facture n° {invoice.number} annulée ; son numéro reste pris.")
+    return redirect("provider:invoice_detail", code=invoice.code)
+
+
+@provider_required
+@require_http_methods(["GET", "POST"])
+def payment_create(request: HttpRequest, code) -> HttpResponse:
+    invoice = _get_invoice_for_provider(request, code)
+    if invoice.status != InvoiceStatus.ISSUED:
+        messages.error(
+            request, "Un paiement ne s'enregistre que sur une facture émise et non soldée."
+        )
+        return redirect("provider:invoice_detail", code=invoice.code)
+    urssaf_refusal = ordinary_payment_refusal(invoice)
+    if urssaf_refusal:
+        # Explain on the form's page why nothing can be entered, rather than a bare refusal.
+        context = {"invoice": invoice, "urssaf_refusal": urssaf_refusal}
+        return render(request, "provider/payment_form.html", context)
+    amount_due = invoice.total_ttc - services.amount_paid(invoice)
+    form = PaymentForm(
+        request.POST or None, initial={"amount": amount_due, "paid_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.payment_record(invoice=invoice, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Paiement de {euros(payment.amount)} enregistré.")
+            if payment.mode == PaymentMode.CASH:
+                messages.warning(
+                    request,
+                    "Paiement en espèces : il n'est pas un justificatif pour le crédit d'impôt "
+                    "et ne figurera pas sur l'attestation fiscale.",
+                )
+            return redirect("provider:invoice_detail", code=invoice.code)
+    context = {"invoice": invoice, "form": form, "amount_due": amount_due}
+    return render(request, "provider/payment_form.html", context)
