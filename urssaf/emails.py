@@ -1,0 +1,70 @@
+"""The payment-request e-mails: subject, text and HTML from templates/emails/payment_*.
+
+- `sent`, to the client: URSSAF will ask them to validate within 48 h on their space.
+- `contested`, to the provider: the client contested the request (with the reason).
+- `debit_failed`, to the provider: the client's bank refused the direct debit.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import PaymentRequest
+from .schedule import validation_deadline
+from .statuses import rejection_info
+
+logger = logging.getLogger(__name__)
+
+URSSAF_PARTICULIER_URL = "https://www.particulier.urssaf.fr"
+# Who receives each e-mail.
+RECIPIENTS = {"sent": "client", "contested": "provider", "debit_failed": "provider"}
+
+
+def send_payment_email(*, kind: str, request_id: int) -> None:
+    """Send the `kind` e-mail about this payment request.
+
+    Raises ValueError for an unknown kind; mail transport errors propagate (OSError).
+    """
+    if kind not in RECIPIENTS:
+        raise ValueError(f"Unknown payment-request e-mail: {kind}")
+    request = PaymentRequest.objects.select_related(
+        "invoice__client", "invoice__provider__user", "invoice__cooperative"
+    ).get(pk=request_id)
+    context = _context(request)
+    recipient = (
+        request.invoice.client.email
+        if RECIPIENTS[kind] == "client"
+        else request.invoice.provider.user.email
+    )
+    subject = render_to_string(f"emails/payment_{kind}_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"emails/payment_{kind}_body.txt", context),
+        to=[recipient],
+    )
+    message.attach_alternative(
+        render_to_string(f"emails/payment_{kind}_body.html", context), "text/html"
+    )
+    message.send()
+    logger.info("Payment-request %s e-mail sent for request %s", kind, request.pk)
+
+
+def _context(request: PaymentRequest) -> dict:
+    invoice = request.invoice
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return {
+        "request": request,
+        "invoice": invoice,
+        "client": invoice.client,
+        "provider": invoice.provider,
+        "cooperative": invoice.cooperative,
+        "deadline": validation_deadline(request),
+        "client_share": invoice.total_ttc - invoice.credit_share - invoice.deposit_amount,
+        "rejection": rejection_info(request.rejection_code) if request.rejection_code else None,
+        "urssaf_url": URSSAF_PARTICULIER_URL,
+        "client_url": base + reverse("portal:invoice_detail", args=[invoice.code]),
+        "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
+    }

@@ -1,0 +1,222 @@
+"""Checks run on an invoice before it is sent to URSSAF, each with a French message.
+
+They mirror URSSAF's own rules (shared/urssaf/API.md §5.1, §6) so a provider learns what is
+wrong while issuing, instead of a day later through a refusal. Pure functions over the
+invoice, its lines, the client and the provider: nothing is read from or written to the DB.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from invoices.models import CENT, Invoice, InvoiceLine, Unit, round_cents
+
+# complement2 carries the worker's identification; CAERP sends "SIR" + the SIRET (API.md
+# §5.1: newer API versions seem to require it, which field is validated is unconfirmed).
+WORKER_ID_PREFIX = "SIR"
+WORKER_ID_PATTERN = re.compile(r"^SIR\d{14}$")
+MAX_DEPOSIT_SHARE = Decimal("0.5")  # ERR_MONTANT_ACOMPTE: acompte ≤ 50 % of the invoice
+AMOUNT_PLACES = 2  # ERR_FORMAT_VALEUR
+UNIT_PRICE_PLACES = 3  # mntUnitaireTTC accepts a third decimal
+
+
+def worker_identification(provider) -> str:
+    """Return what the request carries in `complement2` to identify the worker."""
+    return f"{WORKER_ID_PREFIX}{provider.siret}"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the checks look at: the invoice as it will be sent, and who it is for."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    client: object
+    provider: object
+    today: date
+
+
+def check(*, invoice: Invoice, lines, client, provider, today: date) -> list[str]:
+    """Return every reason URSSAF would refuse this invoice, in French; empty when it may go."""
+    subject = Subject(invoice, list(lines), client, provider, today)
+    return [problem for rule in RULES for problem in rule(subject)]
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _euros(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",") + " €"
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def _places(value: Decimal) -> int:
+    return max(0, -int(value.normalize().as_tuple().exponent))
+
+
+# --- the rules (each returns its French messages) ---------------------------------------------
+
+
+def _client_known(s: Subject) -> list[str]:
+    problems = []
+    if not s.client.urssaf_id_client:
+        problems.append("le client n'a pas d'identifiant URSSAF (idClient).")
+    if not s.client.has_active_ai or s.client.ai_activated_on is None:
+        problems.append("l'avance immédiate du client n'est pas active.")
+    return problems
+
+
+def _one_month(s: Subject) -> list[str]:
+    start, end = s.invoice.period_start, s.invoice.period_end
+    if (start.year, start.month) == (end.year, end.month):
+        return []
+    return [
+        f"la période de service (du {_fmt(start)} au {_fmt(end)}) doit tenir dans un seul "
+        "mois civil : faites une facture par mois."
+    ]
+
+
+def _dates_in_order(s: Subject) -> list[str]:
+    # ERR_DATE_FIN_AVANT_DATE_DEB; the invoice services refuse it, an import might not.
+    start, end = s.invoice.period_start, s.invoice.period_end
+    if end >= start:
+        return []
+    return [f"la fin de la période ({_fmt(end)}) précède son début ({_fmt(start)})."]
+
+
+def _after_activation(s: Subject) -> list[str]:
+    activated = s.client.ai_activated_on
+    if activated is None or s.invoice.period_start >= activated:
+        return []
+    return [
+        f"la période commence le {_fmt(s.invoice.period_start)}, avant l'activation de "
+        f"l'avance immédiate du client le {_fmt(activated)} : facturez à part, hors avance "
+        "immédiate, les prestations antérieures."
+    ]
+
+
+def _not_future(s: Subject) -> list[str]:
+    last = max([s.invoice.period_end, *(line.service_date for line in s.lines)])
+    if last <= s.today:
+        return []
+    return [
+        f"les prestations vont jusqu'au {_fmt(last)}, dans le futur : émettez la facture "
+        "une fois les prestations faites."
+    ]
+
+
+def _has_lines(s: Subject) -> list[str]:
+    return [] if s.lines else ["la facture doit comporter au moins une ligne."]
+
+
+def _natures(s: Subject) -> list[str]:
+    return [
+        f"ligne {index} : la nature « {line.nature} » n'a pas de code nature URSSAF."
+        for index, line in enumerate(s.lines, start=1)
+        if not line.nature.urssaf_code_nature
+    ]
+
+
+def _line_amounts(s: Subject) -> list[str]:
+    problems = []
+    for index, line in enumerate(s.lines, start=1):
+        amounts = (line.total_ht, line.total_tva, line.total_ttc, line.quantity)
+        if any(value < 0 for value in (*amounts, line.unit_price_ttc)):
+            problems.append(f"ligne {index} : un montant est négatif.")
+        if any(_places(value) > AMOUNT_PLACES for value in amounts):
+            problems.append(f"ligne {index} : un montant a plus de deux décimales.")
+        if _places(line.unit_price_ttc) > UNIT_PRICE_PLACES:
+            problems.append(f"ligne {index} : le prix unitaire a plus de trois décimales.")
+    return problems
+
+
+def _line_sums(s: Subject) -> list[str]:
+    problems = []
+    for index, line in enumerate(s.lines, start=1):
+        if line.total_ht + line.total_tva != line.total_ttc:
+            problems.append(
+                f"ligne {index} : HT ({_euros(line.total_ht)}) + TVA ({_euros(line.total_tva)}) "
+                f"ne fait pas le TTC ({_euros(line.total_ttc)})."
+            )
+        if round_cents(line.quantity * line.unit_price_ttc) != line.total_ttc:
+            problems.append(
+                f"ligne {index} : quantité fois prix unitaire ne fait pas le total TTC "
+                f"({_euros(line.total_ttc)}) au centime près."
+            )
+    return problems
+
+
+def _invoice_sums(s: Subject) -> list[str]:
+    invoice, problems = s.invoice, []
+    if any(value < 0 or _places(value) > AMOUNT_PLACES for value in _invoice_amounts(invoice)):
+        problems.append("un total de la facture est négatif ou a plus de deux décimales.")
+    lines_ttc = sum((line.total_ttc for line in s.lines), Decimal("0.00"))
+    lines_ht = sum((line.total_ht for line in s.lines), Decimal("0.00"))
+    if lines_ttc != invoice.total_ttc:
+        problems.append(
+            f"la somme des lignes ({_euros(lines_ttc)}) ne fait pas le total TTC de la facture "
+            f"({_euros(invoice.total_ttc)})."
+        )
+    if lines_ht != invoice.total_ht:
+        problems.append("la somme des lignes HT ne fait pas le total HT de la facture.")
+    return problems
+
+
+def _invoice_amounts(invoice: Invoice) -> tuple[Decimal, ...]:
+    return (invoice.total_ht, invoice.total_tva, invoice.total_ttc, invoice.deposit_amount)
+
+
+def _hours_per_intervention(s: Subject) -> list[str]:
+    problems = []
+    for index, line in enumerate(s.lines, start=1):
+        limit = line.nature.max_hours_per_intervention
+        if limit is not None and line.unit == Unit.HOUR and line.quantity > limit:
+            problems.append(
+                f"ligne {index} : « {line.nature} » est limité à {_hours(limit)} h par "
+                f"intervention ({_hours(line.quantity)} h facturées) ; une ligne par "
+                "intervention."
+            )
+    return problems
+
+
+def _deposit(s: Subject) -> list[str]:
+    invoice = s.invoice
+    ceiling = (invoice.total_ttc * MAX_DEPOSIT_SHARE).quantize(CENT)
+    if invoice.deposit_amount <= invoice.total_ttc * MAX_DEPOSIT_SHARE:
+        return []
+    return [
+        f"l'acompte ({_euros(invoice.deposit_amount)}) dépasse 50 % du total "
+        f"(au plus {_euros(ceiling)})."
+    ]
+
+
+def _worker(s: Subject) -> list[str]:
+    if WORKER_ID_PATTERN.match(worker_identification(s.provider)):
+        return []
+    return [
+        "l'intervenant n'a pas de SIRET valide (14 chiffres) : l'URSSAF l'exige pour "
+        "identifier l'intervenant ; complétez sa fiche."
+    ]
+
+
+RULES: tuple[Callable[[Subject], list[str]], ...] = (
+    _client_known,
+    _has_lines,
+    _one_month,
+    _dates_in_order,
+    _after_activation,
+    _not_future,
+    _natures,
+    _line_amounts,
+    _line_sums,
+    _invoice_sums,
+    _hours_per_intervention,
+    _deposit,
+    _worker,
+)
