@@ -1,0 +1,85 @@
+import os
+import subprocess
+import sys
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.base",
+    "DJANGO_SECRET_KEY": "k7#Qx!v2Lp9@Zr4$Wm8^Tn1&Hy6*Jc3(Bd5)Fg0-Sa9+Ue2=Io7_Pq4",
+    "DJANGO_ALLOWED_HOSTS": "portail.cooperative-sap.fr",
+    "DATABASE_URL": "postgres://sap@127.0.0.1:5432/sap",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "URSSAF_BASE_URL": "https://api.urssaf.fr/atp/v1/tiersPrestations",
+    "URSSAF_TOKEN_URL": "https://api.urssaf.fr/api/oauth/v1/token",
+    "URSSAF_CLIENT_ID": "cooperative",
+    "URSSAF_CLIENT_SECRET": "from-the-environment",
+}
+
+
+def test_deploy_check_with_production_settings_reports_nothing():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
+    env.update(PRODUCTION_ENV)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
+    env.update(PRODUCTION_ENV)
+    del env["DJANGO_SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
+    response = client.get(reverse("login"))
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in directives["default-src"]
+
+
+def test_repeated_login_failures_lock_the_account_for_that_address(client, alice):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": alice.user.email, "password": "wrong"})
+        assert response.status_code == HTTPStatus.OK  # the form with its error
+    last_try = client.post(url, {"username": alice.user.email, "password": "wrong"})
+    assert last_try.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    locked = client.post(url, {"username": alice.user.email, "password": "motdepasse-solide-42"})
+    assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Connexion temporairement bloquée" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_good_password_logs_in_and_resets_the_failure_count(client, alice):
+    url = reverse("login")
+    client.post(url, {"username": alice.user.email, "password": "wrong"})
+    response = client.post(url, {"username": alice.user.email, "password": "motdepasse-solide-42"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.session["_auth_user_id"] == str(alice.user.pk)

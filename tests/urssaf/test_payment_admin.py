@@ -1,0 +1,159 @@
+"""The staff's triage of payment requests: the admin home's counts, the queue, and the
+actions (retry, abandon, correct and resubmit, mark handled), each in the audit trail."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from clients.audit import audit_trail
+from clients.models import Client
+from invoices.models import Invoice, InvoiceStatus
+from urssaf.models import PaymentRequest, RequestState, TriageBucket, TriageState
+from urssaf.services import ordinary_payment_refusal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, sam):
+    client.force_login(sam)
+    return client
+
+
+@pytest.fixture
+def refused(ai_alice, issue_ai_invoice):
+    """A request URSSAF refused: Alice's birth date differs from the one it knows."""
+    Client.objects.filter(pk=ai_alice.pk).update(birth_date="1975-05-18")
+    ai_alice.refresh_from_db()
+    invoice = issue_ai_invoice(ai_alice)
+    request = PaymentRequest.objects.get(invoice=invoice)
+    assert request.state == RequestState.FAILED
+    return request
+
+
+def change_url(request: PaymentRequest, action: str = "") -> str:
+    if action:
+        return reverse(f"admin:urssaf_pr_{action}", args=[request.pk])
+    return reverse("admin:urssaf_paymentrequest_change", args=[request.pk])
+
+
+def test_the_admin_home_partial_counts_each_bucket_with_a_link(refused, sam):
+    request = RequestFactory().get("/admin/")
+    request.user = sam
+    html = render_to_string("admin/triage_payments.html", request=request)
+
+    assert 'data-bucket="client_account">1<' in html
+    assert 'data-bucket="invoice_data">0<' in html
+    assert "?triage_bucket__exact=client_account" in html
+    assert "Demandes de paiement URSSAF à traiter" in html
+
+
+def test_the_queue_shows_what_waits_and_explains_it(staff, refused):
+    listing = staff.get(reverse("admin:urssaf_paymentrequest_changelist"))
+    detail = staff.get(change_url(refused))
+
+    assert list(listing.context["cl"].result_list) == [refused]
+    assert detail.status_code == HTTPStatus.OK
+    assert detail.context["bucket_advice"].label == TriageBucket.CLIENT_ACCOUNT.label
+    assert [code for code, _ in detail.context["code_advice"]] == ["ERR_PARTICULIER_INCONNU"]
+
+
+def test_retrying_after_the_client_record_is_fixed_sends_it_again(
+    staff, refused, ai_alice, sam, sandbox, django_capture_on_commit_callbacks
+):
+    Client.objects.filter(pk=ai_alice.pk).update(birth_date="1975-05-17")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(change_url(refused, "retry"))
+
+    refused.refresh_from_db()
+    assert response.status_code == HTTPStatus.FOUND
+    assert refused.state == RequestState.SUBMITTED
+    assert (refused.triage_state, refused.triaged_by) == (TriageState.RESOLVED, sam)
+    assert len(sandbox.submissions(refused.invoice_number)) == 2  # refused once, then accepted
+    entry = next(e for e in audit_trail(refused) if e.action == "urssaf.payment_request.retried")
+    assert entry.actor == sam
+
+
+def test_abandoning_lets_the_invoice_be_settled_directly(staff, refused, sam):
+    response = staff.post(change_url(refused, "abandon"), {"note": "Réglera par chèque"})
+
+    refused.refresh_from_db()
+    assert response.status_code == HTTPStatus.FOUND
+    assert refused.state == RequestState.CANCELLED
+    assert "Réglera par chèque" in refused.triage_note
+    assert ordinary_payment_refusal(refused.invoice) == ""
+
+
+def test_a_request_urssaf_is_still_processing_cannot_be_abandoned(
+    staff, ai_alice, issue_ai_invoice
+):
+    invoice = issue_ai_invoice(ai_alice)
+    request = PaymentRequest.objects.get(invoice=invoice)
+
+    response = staff.post(change_url(request, "abandon"), follow=True)
+
+    assert "L'URSSAF traite encore cette demande" in response.content.decode().replace(
+        "&#x27;", "'"
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.SUBMITTED
+
+
+def test_correcting_cancels_the_invoice_and_prepares_a_draft_for_a_new_number(staff, refused, sam):
+    old = refused.invoice
+
+    staff.post(change_url(refused, "correct"))
+
+    refused.refresh_from_db()
+    old.refresh_from_db()
+    draft = Invoice.objects.exclude(pk=old.pk).get()
+    assert refused.state == RequestState.SUPERSEDED
+    assert old.status == InvoiceStatus.CANCELLED
+    assert (draft.status, draft.number, draft.provider, draft.client) == (
+        InvoiceStatus.DRAFT,
+        None,
+        old.provider,
+        old.client,
+    )
+    assert [(li.nature_id, li.quantity, li.total_ttc) for li in draft.lines.all()] == [
+        (li.nature_id, li.quantity, li.total_ttc) for li in old.lines.all()
+    ]
+    assert any(e.action == "urssaf.payment_request.corrected" for e in audit_trail(refused))
+
+
+def test_bulk_actions_skip_what_does_not_apply_and_say_why(staff, refused, sam):
+    response = staff.post(
+        reverse("admin:urssaf_paymentrequest_changelist"),
+        {"action": "resolve_selected", ACTION_CHECKBOX_NAME: [refused.pk]},
+        follow=True,
+    )
+    again = staff.post(
+        reverse("admin:urssaf_paymentrequest_changelist") + "?suivi=tout",
+        {"action": "resolve_selected", ACTION_CHECKBOX_NAME: [refused.pk]},
+        follow=True,
+    )
+
+    refused.refresh_from_db()
+    assert refused.triage_state == TriageState.RESOLVED
+    assert "1 demande(s) marquée(s) traitée(s)." in response.content.decode()
+    assert "n&#x27;est pas à traiter" in again.content.decode()
+
+
+def test_the_queue_is_for_staff_only(client, carol, refused):
+    client.force_login(carol.user)
+    response = client.get(reverse("admin:urssaf_paymentrequest_changelist"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_admin_index_shows_the_payment_triage_panel_beside_registrations(client, sam):
+    client.force_login(sam)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert 'id="triage-registrations"' in page
+    assert 'id="triage-payments"' in page
+    assert "Demandes de paiement URSSAF à traiter" in page
