@@ -1,0 +1,335 @@
+"""Benchmark of the attestations fiscales: render time, SQL queries, and the yearly batch.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sap_h4 .venv/bin/python bench/attestation.py
+    ... bench/attestation.py --clients 50 --runs 5      # a quick run
+
+Runs on config.settings.test, in a throwaway PostgreSQL database (created, migrated, dropped)
+and a throwaway media folder. Prints:
+- the median render of one attestation covering 12 months x 3 natures, beside the median
+  render of a bare one-page document from the same print base (same fonts and page set-up);
+- the SQL queries of producing one attestation in a batch, for clients with 12 and 36 payments
+  (the same number: figures are computed from two prefetched queries);
+- the wall time of the batch for --clients clients with --workers processes, each calling the
+  very service a Celery worker calls (batch_process_client), on a fork pool: no broker needed.
+The last line is `attestation render_s=<median> bare_s=<median> ratio=<r> queries=<q>`.
+"""
+
+import argparse
+import datetime as dt
+import io
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR_DIR = tempfile.mkdtemp(prefix="sap-bench-attestation-")
+os.environ["SAP_VAR_DIR"] = VAR_DIR
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+YEAR = 2025
+# (nature slug, hours per visit, price per hour): three natures every month.
+MONTHLY_WORK = [
+    ("entretien-maison", "3", "28"),
+    ("jardinage", "2", "35"),
+    ("petit-bricolage", "1.5", "40"),
+]
+VISIT_DAYS = (6, 20)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000, help="clients in the batch")
+    parser.add_argument("--workers", type=int, default=2, help="processes running the batch")
+    parser.add_argument("--runs", type=int, default=15, help="renders timed for each median")
+    return parser.parse_args()
+
+
+def create_database() -> str:
+    name = f"bench_attestation_{os.getpid()}"
+    settings.DATABASES["default"]["TEST"]["NAME"] = name
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return name
+
+
+def destroy_database(original_name: str) -> None:
+    connections.close_all()
+    connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def make_people(count: int):
+    from clients.models import Client, Cooperative, Provider, Role, User
+    from invoices.models import ServiceNature
+
+    cooperative = Cooperative.objects.create(
+        legal_name="Coopérative Services Solidaires",
+        address_line="12 rue de la République",
+        postal_code="69002",
+        city="Lyon",
+        siren="732829320",
+        sap_number="SAP732829320",
+        sap_declaration_date=dt.date(2019, 3, 1),
+        email="contact@cooperative-sap.fr",
+        phone="0472000000",
+        signatory_name="Claire Fontaine",
+        signatory_title="Gérante",
+    )
+    providers = []
+    for index, siret in enumerate(("80000000000018", "80000000000026", "80000000000034")):
+        user = User.objects.create_user(f"intervenant{index}@example.org", role=Role.PROVIDER)
+        providers.append(
+            Provider.objects.create(
+                cooperative=cooperative,
+                user=user,
+                first_name="Camille",
+                last_name=f"Intervenant{index}",
+                siret=siret,
+                worker_reference=f"INT-{index:03d}",
+                payout_iban="FR7630006000011234567890189",
+                payout_bic="AGRIFRPP882",
+            )
+        )
+    clients = Client.objects.bulk_create(
+        Client(
+            cooperative=cooperative,
+            civility="2",
+            birth_name=f"Client{index:05d}",
+            first_names="Jeanne",
+            birth_date=dt.date(1960, 1, 1),
+            birth_department="069",
+            birth_commune_code="69123",
+            email=f"client{index}@example.org",
+            mobile_phone="0612345678",
+            street_number="8",
+            street_type="R",
+            street_name="du Soleil",
+            postal_code="69001",
+            city="Lyon",
+            city_insee_code="69381",
+        )
+        for index in range(count)
+    )
+    natures = {
+        n.slug: n for n in ServiceNature.objects.filter(slug__in=[w[0] for w in MONTHLY_WORK])
+    }
+    return cooperative, providers, clients, natures
+
+
+def build_year(cooperative, providers, clients, natures, *, payments_per_invoice=1) -> None:
+    """Twelve monthly invoices per client, each with the three natures, paid in the month."""
+    from invoices.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMode
+
+    invoices, lines_of = [], []
+    sequence = Invoice.objects.filter(year=YEAR).count()
+    for client in clients:
+        for month in range(1, 13):
+            sequence += 1
+            lines = _month_lines(natures, month)
+            total = sum((line.total_ttc for line in lines), Decimal("0.00"))
+            ht = sum((line.total_ht for line in lines), Decimal("0.00"))
+            invoices.append(
+                Invoice(
+                    cooperative=cooperative,
+                    provider=providers[(client.pk + month) % len(providers)],
+                    client=client,
+                    status=InvoiceStatus.PAID,
+                    number=f"{YEAR}-{sequence:05d}",
+                    year=YEAR,
+                    sequence=sequence,
+                    issue_date=dt.date(YEAR, month, 21),
+                    period_start=dt.date(YEAR, month, 1),
+                    period_end=dt.date(YEAR, month, 20),
+                    total_ht=ht,
+                    total_tva=total - ht,
+                    total_ttc=total,
+                )
+            )
+            lines_of.append(lines)
+    Invoice.objects.bulk_create(invoices, batch_size=2000)
+    all_lines, payments = [], []
+    for invoice, lines in zip(invoices, lines_of, strict=True):
+        for line in lines:
+            line.invoice = invoice
+            all_lines.append(line)
+        payments += _payments(invoice, payments_per_invoice, PaymentMode, Payment)
+    InvoiceLine.objects.bulk_create(all_lines, batch_size=5000)
+    Payment.objects.bulk_create(payments, batch_size=5000)
+
+
+def _month_lines(natures, month):
+    from invoices.models import InvoiceLine
+
+    lines = []
+    for position, (slug, hours, price) in enumerate(MONTHLY_WORK):
+        for day in VISIT_DAYS:
+            line = InvoiceLine(
+                nature=natures[slug],
+                service_date=dt.date(YEAR, month, day),
+                quantity=Decimal(hours),
+                unit_price_ttc=Decimal(price),
+                vat_rate=Decimal("10"),
+                position=position,
+            )
+            line.compute_totals()
+            lines.append(line)
+    return lines
+
+
+def _payments(invoice, count, PaymentMode, Payment):
+    """Split the invoice into `count` payments; the second half of the year goes through AI."""
+    share = (invoice.total_ttc / count).quantize(Decimal("0.01"))
+    amounts = [share] * (count - 1) + [invoice.total_ttc - share * (count - 1)]
+    month = invoice.issue_date.month
+    payments = []
+    for index, amount in enumerate(amounts):
+        paid_on = dt.date(YEAR, month, 22 + index % 6)
+        if month > 6:
+            credit = (amount / 2).quantize(Decimal("0.01"))
+            payments.append(
+                Payment(
+                    invoice=invoice,
+                    paid_on=paid_on,
+                    amount=amount,
+                    mode=PaymentMode.IMMEDIATE_ADVANCE,
+                    client_share=amount - credit,
+                    ai_credit_share=credit,
+                )
+            )
+        else:
+            payments.append(
+                Payment(invoice=invoice, paid_on=paid_on, amount=amount, mode=PaymentMode.TRANSFER)
+            )
+    return payments
+
+
+def median_seconds(action, runs: int) -> float:
+    action()  # warm-up: fonts loaded, templates compiled
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def time_renders(client, runs: int) -> tuple[float, float, int]:
+    from invoices.attestations import compute_figures, render_attestation_pdf
+    from invoices.pdf import render_pdf
+
+    figures = compute_figures(client, YEAR)
+    assert len(figures.services) == 36, len(figures.services)  # 12 months x 3 natures
+
+    def attestation() -> bytes:
+        return render_attestation_pdf(
+            figures=figures, reference="AF-BENCH", issued_on=dt.date(YEAR + 1, 3, 2)
+        )
+
+    pages = len(PdfReader(io.BytesIO(attestation())).pages)
+    render_s = median_seconds(attestation, runs)
+    bare_s = median_seconds(lambda: render_pdf("pdf/print_base.html", {}), runs)
+    return render_s, bare_s, pages
+
+
+def count_queries(batch_id: int, client_id: int) -> int:
+    from invoices.attestations import batch_process_client
+
+    with CaptureQueriesContext(connection) as queries:
+        batch_process_client(batch_id=batch_id, client_id=client_id)
+    return len(queries)
+
+
+def _process(args: tuple[int, int]) -> str:
+    from invoices.attestations import batch_process_client
+
+    return str(batch_process_client(batch_id=args[0], client_id=args[1]))
+
+
+def run_batch(workers: int) -> tuple[float, object]:
+    from invoices.attestations import batch_create
+    from invoices.models import AttestationBatch
+
+    batch = batch_create(year=YEAR, by=None)
+    work = [(batch.pk, client_id) for client_id in batch.items.values_list("client_id", flat=True)]
+    # Close before forking: a connection shared by parent and children would corrupt both.
+    connections.close_all()
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for _ in pool.imap_unordered(_process, work, chunksize=4):
+            pass
+    wall = time.perf_counter() - started
+    return wall, AttestationBatch.objects.get(pk=batch.pk)
+
+
+def main() -> None:
+    args = parse_args()
+    original_name = settings.DATABASES["default"]["NAME"]
+    database = create_database()
+    try:
+        report(args, database)
+    finally:
+        destroy_database(original_name)
+        shutil.rmtree(VAR_DIR, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, database: str) -> None:
+    from clients.models import Client
+    from invoices.attestations import batch_create
+
+    print(f"database {database} (throwaway), media {VAR_DIR}")
+    started = time.perf_counter()
+    cooperative, providers, clients, natures = make_people(args.clients + 2)
+    # The last two clients stay out of the batch; they measure the queries at the end.
+    light, heavy = clients[-2:]
+    build_year(cooperative, providers, clients[:-2], natures)
+    elapsed = time.perf_counter() - started
+    print(f"data: {args.clients} clients x 12 invoices x 3 natures, built in {elapsed:.1f} s")
+
+    first = Client.objects.select_related("cooperative").get(pk=clients[0].pk)
+    render_s, bare_s, pages = time_renders(first, args.runs)
+    print(f"render: attestation 12 months x 3 natures ({pages} pages), median {render_s:.4f} s")
+    print(
+        f"render: bare one-page document (pdf/print_base.html, same fonts), median {bare_s:.4f} s"
+    )
+
+    wall, batch = run_batch(args.workers)
+    rate = batch.total / wall if wall else 0.0
+    print(
+        f"batch: {batch.total} clients with {args.workers} worker processes (a fork pool calling "
+        f"batch_process_client, the service the Celery task calls): {wall:.1f} s wall, "
+        f"{rate:.1f} attestations/s, done={batch.done} failed={batch.failed} "
+        f"status={batch.status}; for 1000 clients: {1000 / rate / 60:.1f} min (goal <= 10 min)"
+    )
+
+    build_year(cooperative, providers, [light], natures, payments_per_invoice=1)
+    build_year(cooperative, providers, [heavy], natures, payments_per_invoice=3)
+    measure = batch_create(year=YEAR, by=None)
+    light_queries = count_queries(measure.pk, light.pk)
+    heavy_queries = count_queries(measure.pk, heavy.pk)
+    print(
+        f"queries per attestation in a batch: {light_queries} with 12 payments, "
+        f"{heavy_queries} with 36 payments"
+    )
+    ratio = render_s / bare_s
+    print(
+        f"attestation render_s={render_s:.4f} bare_s={bare_s:.4f} ratio={ratio:.2f} "
+        f"queries={heavy_queries}"
+    )
+
+
+if __name__ == "__main__":
+    main()
