@@ -16,7 +16,8 @@ The bench plays Celery beat: every tick it enqueues the two periodic tasks (the 
 resume of lost submissions) to the worker's queue. The portal's clock does not move with the
 sandbox's, so the bench moves the portal's notion of time in the database, and only where it is
 safe: it ends the backoff of pending requests (`retry_at`), ages the claims of the killed
-worker while no worker runs (as if STALE_CLAIM had passed), and makes due (`next_poll_at`) the
+worker while no worker runs (as if STALE_CLAIM had passed) and lets the polling lock it may
+have held expire (as if its LOCK_TTL had passed), and makes due (`next_poll_at`) the
 requests whose portal status is not yet the one the sandbox now shows.
 
 The lifecycle is driven through the sandbox's control API: most requests validated, some
@@ -101,6 +102,7 @@ import logging  # noqa: E402
 import redis  # noqa: E402
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -113,6 +115,7 @@ from urssaf import tasks  # noqa: E402
 from urssaf.models import PaymentRequest, PaymentRequestEvent, RequestState  # noqa: E402
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress  # noqa: E402
 from urssaf.sandbox.remote import SandboxRemote  # noqa: E402
+from urssaf.services import polling  # noqa: E402
 from urssaf.services.submission import STALE_CLAIM  # noqa: E402
 
 WAITING_STATES = (RequestState.PENDING, RequestState.CLAIMED)
@@ -329,6 +332,12 @@ def age_dead_claims() -> int:
     return PaymentRequest.objects.filter(state=RequestState.CLAIMED).update(claimed_at=old)
 
 
+def expire_dead_poll_lock() -> bool:
+    """With no worker alive, let the polling lock it held (killed mid-cycle, it never released
+    it) expire now rather than after LOCK_TTL; return whether it held one."""
+    return cache.delete(polling.LOCK_KEY)
+
+
 class Deadline:
     def __init__(self, seconds: float) -> None:
         self.at = time.monotonic() + seconds
@@ -364,7 +373,8 @@ def maybe_kill(total: int, worker: Worker, *, force: bool = False) -> bool:
         return False
     worker.kill()
     aged = age_dead_claims()
-    print(f"worker killed (SIGKILL) with {sent} requests sent, {aged} claims in flight")
+    lock = ", in a polling cycle" if expire_dead_poll_lock() else ""
+    print(f"worker killed (SIGKILL) with {sent} requests sent, {aged} claims in flight{lock}")
     worker.start()
     return True
 

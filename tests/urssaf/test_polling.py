@@ -6,8 +6,10 @@ import math
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -319,6 +321,56 @@ def test_only_one_cycle_runs_at_a_time(requests_at_urssaf, urssaf_says):
 
     assert report.skipped
     assert answer["calls"] == []
+
+
+@pytest.fixture
+def lock_clock(monkeypatch):
+    """The polling lock in a local-memory cache whose expiry follows a travelling clock."""
+    monkeypatch.setattr(polling, "cache", LocMemCache("polling-lock", {}))
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.mark.django_db
+def test_a_cycle_longer_than_the_lock_ttl_keeps_its_lock_by_renewing_it(
+    requests_at_urssaf, urssaf_says, lock_clock, monkeypatch
+):
+    answer = urssaf_says("20")
+    search = urssaf_client.search_payment_requests
+    holders = []
+
+    def slow_search(**criteria):
+        holders.append(polling.cache.get(polling.LOCK_KEY))
+        lock_clock.shift(polling.LOCK_TTL * 0.6)  # each call takes 60 % of the lock's life
+        return search(**criteria)
+
+    monkeypatch.setattr(urssaf_client, "search_payment_requests", slow_search)
+    requests_at_urssaf(30)
+
+    report = services.payment_requests_poll()
+
+    assert report.calls == len(answer["calls"]) == 3
+    assert None not in holders  # held by this cycle throughout
+    assert len(set(holders)) == 1
+    assert polling.cache.get(polling.LOCK_KEY) is None  # and released at the end
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_mid_cycle_holds_polling_up_for_one_lock_ttl_at_most(
+    requests_at_urssaf, urssaf_says, lock_clock
+):
+    answer = urssaf_says("20")
+    requests_at_urssaf(3)
+    assert polling.PollLock().acquire()  # a cycle whose worker dies: never released
+
+    assert services.payment_requests_poll().skipped
+    lock_clock.shift(polling.LOCK_TTL + dt.timedelta(seconds=1))
+    report = services.payment_requests_poll()
+
+    assert polling.LOCK_TTL <= 3 * MIN  # a few beat periods, not a quarter of an hour
+    assert not report.skipped
+    assert report.calls == 1
+    assert len(answer["calls"]) == 1
 
 
 @pytest.mark.django_db

@@ -8,6 +8,8 @@ constant whatever the number of requests. What a new status means (book the paym
 it, triage, e-mails) then runs request by request, each in its own transaction.
 
 Only one cycle runs at a time (a cache lock); a refresh of one request takes the same lock.
+The lock lives LOCK_TTL and the cycle renews it after every call, so a worker killed mid-cycle
+(OOM, deploy, power cut) holds polling up for at most LOCK_TTL, however long cycles are.
 """
 
 import logging
@@ -45,8 +47,10 @@ logger = logging.getLogger(__name__)
 
 IDS_PER_CALL = urssaf.MAX_SEARCH_KEYS_PER_CALL
 LOCK_KEY = "urssaf:payment-requests:poll"
-# Longer than a cycle of 10 000 requests; a crashed cycle's lock expires by itself.
-LOCK_TTL = timedelta(minutes=15)
+# Longer than one search call and the handling of its 10 answers (each call's connect and read
+# timeouts, twice for a token refresh), renewed after each call: a killed cycle's lock expires
+# by itself soon after.
+LOCK_TTL = timedelta(minutes=2)
 FLUSH_EVERY = 500
 # A request URSSAF accepted but no longer finds this many times in a row goes to the staff.
 MISSING_LIMIT = 3
@@ -94,12 +98,12 @@ def payment_requests_poll(*, now: datetime | None = None, limit: int | None = No
     its chunk due for the next cycle; a 429 or three failures in a row end the cycle early,
     and what was not asked about stays due too.
     """
-    with _poll_lock() as acquired:
-        if not acquired:
+    with _poll_lock() as lock:
+        if not lock:
             return PollReport(skipped=True)
         now = now or timezone.now()
         due = PaymentRequest.objects.due_for_poll(now).order_by("next_poll_at", "pk")
-        return _poll(list(_with_relations(due)[:limit]), now)
+        return _poll(list(_with_relations(due)[:limit]), now, lock)
 
 
 def payment_request_refresh(*, request: PaymentRequest) -> bool:
@@ -113,32 +117,60 @@ def payment_request_refresh(*, request: PaymentRequest) -> bool:
     recent = fresh.last_polled_at and now - fresh.last_polled_at < REFRESH_MIN_INTERVAL
     if fresh.state != RequestState.SUBMITTED or recent:
         return False
-    with _poll_lock() as acquired:
-        if acquired:
-            _poll([fresh], now)
-        return acquired
+    with _poll_lock() as lock:
+        if lock:
+            _poll([fresh], now, lock)
+        return bool(lock)
 
 
 def _with_relations(queryset):
     return queryset.select_related("payment__reversal")
 
 
-@contextmanager
-def _poll_lock() -> Iterator[bool]:
-    """Yield whether this process got the polling lock; release it afterwards if so."""
-    token = uuid.uuid4().hex
-    acquired = cache.add(LOCK_KEY, token, int(LOCK_TTL.total_seconds()))
-    try:
-        yield acquired
-    finally:
+class PollLock:
+    """The polling lock held by this process: a cache key holding our own token."""
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return cache.add(LOCK_KEY, self.token, self._ttl())
+
+    def renew(self) -> None:
+        """Push the expiry back by LOCK_TTL, if the lock is still ours."""
+        if cache.get(LOCK_KEY) == self.token:
+            cache.touch(LOCK_KEY, self._ttl())
+        else:
+            logger.warning("The polling lock expired during a cycle; another may have started")
+
+    def release(self) -> None:
         # Only release our own lock: an expired one may already belong to the next cycle.
-        if acquired and cache.get(LOCK_KEY) == token:
+        if cache.get(LOCK_KEY) == self.token:
             cache.delete(LOCK_KEY)
 
+    @staticmethod
+    def _ttl() -> int:
+        return int(LOCK_TTL.total_seconds())
 
-def _poll(requests: list[PaymentRequest], now: datetime) -> PollReport:
+
+@contextmanager
+def _poll_lock() -> Iterator[PollLock | None]:
+    """Yield the polling lock if this process got it, else None; release it afterwards."""
+    lock = PollLock()
+    if not lock.acquire():
+        yield None
+        return
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def _poll(requests: list[PaymentRequest], now: datetime, lock: PollLock) -> PollReport:
     report, unchanged, failures = PollReport(), [], 0
-    for chunk in _chunks(requests, IDS_PER_CALL):
+    for index, chunk in enumerate(_chunks(requests, IDS_PER_CALL)):
+        if index:
+            lock.renew()
         try:
             found = urssaf.search_payment_requests(ids=[r.urssaf_id for r in chunk])
         except TransientUrssafError as exc:
