@@ -46,15 +46,16 @@ def test_errors_come_at_the_configured_rate(sandbox):
 
 
 def test_drops_timeouts_and_errors_share_one_draw_at_their_rates(sandbox):
+    # The client waits long enough that only a timeout fault, never a loaded machine, times out.
     sandbox.set_faults(
-        drop_rate=0.1, timeout_rate=0.1, error_rate=0.2, timeout_seconds=0.3, seed=99
+        drop_rate=0.1, timeout_rate=0.1, error_rate=0.2, timeout_seconds=0.5, seed=99
     )
     trials = 200
     outcomes = {"drop": 0, "timeout": 0, "error": 0, "ok": 0}
 
     for _ in range(trials):
         try:
-            status = ask_token(sandbox, timeout=0.1).status_code
+            status = ask_token(sandbox, timeout=0.2).status_code
         except requests.exceptions.ReadTimeout:
             outcomes["timeout"] += 1
         except requests.ConnectionError:
