@@ -22,10 +22,16 @@ from .ai_registration import (
     ai_registrations_retry,
     ai_registrations_start_many,
 )
-from .records import EMAIL_TAKEN, client_create_for_provider, client_update
+from .records import (
+    EMAIL_TAKEN,
+    EMAIL_TAKEN_OTHER_PERSON,
+    client_create_for_provider,
+    client_update,
+)
 
 __all__ = [
     "EMAIL_TAKEN",
+    "EMAIL_TAKEN_OTHER_PERSON",
     "INVOICE_NOT_FOUND",
     "ai_activation_check_requested",
     "ai_activation_poll",

@@ -7,11 +7,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ..ai_payload import upper_ascii
 from ..models import Client, Cooperative, Provider
 
 logger = logging.getLogger(__name__)
 
 EMAIL_TAKEN = "Un autre client de la coopérative utilise déjà cette adresse e-mail."
+EMAIL_TAKEN_OTHER_PERSON = (
+    "Un client de la coopérative utilise déjà cette adresse e-mail, avec un autre nom de "
+    "naissance ou une autre date de naissance. Vérifiez-les avec votre client ; s'il s'agit "
+    "bien de lui, la coopérative peut vous rattacher à sa fiche."
+)
 
 
 @transaction.atomic
@@ -21,8 +27,11 @@ def client_create_for_provider(
     """Create a client of the cooperative and link it to `provider`.
 
     A client whose e-mail is already known in the cooperative is linked instead of duplicated
-    (its record is left as it is: other providers may serve it too). Returns the client and
-    whether it was created. Raises ValidationError (French messages) for invalid data.
+    (its record is left as it is: other providers may serve it too; one person, one tax
+    attestation), but only when the provider gives the same birth name and birth date: an
+    e-mail alone must not open someone's record to any member. Returns the client and
+    whether it was created. Raises ValidationError (French messages) for invalid data or a
+    known e-mail given with another identity.
     """
     # Lock the cooperative row so that two providers adding the same person at the same moment
     # cannot both miss the other's row and create a duplicate (e-mails are not unique in the DB).
@@ -33,6 +42,9 @@ def client_create_for_provider(
         .first()
     )
     if existing is not None:
+        if not _same_person(existing, data):
+            logger.info("Provider %s gave a known e-mail with another identity", provider.pk)
+            raise ValidationError({"email": EMAIL_TAKEN_OTHER_PERSON})
         existing.providers.add(provider)
         logger.info("Provider %s linked to existing client %s", provider.pk, existing.pk)
         return existing, False
@@ -42,6 +54,14 @@ def client_create_for_provider(
     client.providers.add(provider)
     logger.info("Provider %s created client %s", provider.pk, client.pk)
     return client, True
+
+
+def _same_person(client: Client, data: Mapping[str, Any]) -> bool:
+    """Whether `data` names the client: same birth date, same birth name (case, accents and
+    spacing aside)."""
+    return data.get("birth_date") == client.birth_date and upper_ascii(
+        data.get("birth_name", "")
+    ) == upper_ascii(client.birth_name)
 
 
 @transaction.atomic

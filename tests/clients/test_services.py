@@ -51,7 +51,13 @@ def test_a_new_client_joins_the_cooperative_and_the_providers_clients(carol, coo
 
 
 def test_a_known_email_links_the_existing_client_instead_of_duplicating_it(alice, carol, dave):
-    data = client_fields(email=alice.email.upper(), birth_name="Autre")
+    data = client_fields(
+        email=alice.email.upper(),
+        birth_name=" lefèbvre ",  # case, accents and spacing aside, the same birth name
+        birth_date=alice.birth_date,
+        first_names="Alice",
+        street_name="Autre rue",
+    )
     client, created = services.client_create_for_provider(provider=dave, data=data)
 
     assert (client, created) == (alice, False)
@@ -59,10 +65,31 @@ def test_a_known_email_links_the_existing_client_instead_of_duplicating_it(alice
     assert set(alice.providers.all()) == {carol, dave}
     alice.refresh_from_db()
     assert alice.birth_name == "Lefebvre"  # the existing record is not overwritten
+    assert alice.street_name != "Autre rue"
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"birth_name": "Autre"},
+        {"birth_date": dt.date(1990, 1, 1)},
+    ],
+)
+def test_a_known_email_with_another_identity_opens_nothing(alice, carol, dave, identity):
+    data = client_fields(
+        email=alice.email, **{"birth_name": "Lefebvre", "birth_date": alice.birth_date, **identity}
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.client_create_for_provider(provider=dave, data=data)
+
+    assert caught.value.message_dict["email"] == [services.EMAIL_TAKEN_OTHER_PERSON]
+    assert list(alice.providers.all()) == [carol]
+    assert Client.objects.count() == 1
 
 
 def test_linking_a_client_twice_keeps_a_single_link(alice, carol):
-    services.client_create_for_provider(provider=carol, data=client_fields(email=alice.email))
+    data = client_fields(email=alice.email, birth_name="Lefebvre", birth_date=alice.birth_date)
+    services.client_create_for_provider(provider=carol, data=data)
     assert list(alice.providers.all()) == [carol]
 
 

@@ -148,7 +148,9 @@ def test_creating_a_client_links_it_to_me_in_the_cooperative(as_carol, carol, co
 
 
 def test_a_known_email_links_the_existing_client_and_says_so(as_carol, carol, dave, bob):
-    data = client_form_data(email=bob.email.upper())
+    data = client_form_data(
+        email=bob.email.upper(), birth_name="MOREAU", birth_date=bob.birth_date.isoformat()
+    )
     response = as_carol.post(reverse("provider:client_create"), data)
 
     assert response["Location"] == reverse("provider:client_detail", args=[bob.code])
@@ -158,6 +160,20 @@ def test_a_known_email_links_the_existing_client_and_says_so(as_carol, carol, da
     assert bob.birth_name == "Moreau"
     (message,) = flashed(response)
     assert "était déjà client(e) de la coopérative" in message
+
+
+def test_a_known_email_with_another_birth_name_is_refused_and_shows_nothing_of_it(
+    as_carol, carol, dave, bob
+):
+    data = client_form_data(email=bob.email, birth_date=bob.birth_date.isoformat())
+    response = as_carol.post(reverse("provider:client_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    page = text(response)
+    assert "avec un autre nom de naissance ou une autre date de naissance" in page
+    assert "Moreau" not in page
+    assert list(bob.providers.all()) == [dave]
+    assert Client.objects.count() == 1
 
 
 def test_an_invalid_client_shows_french_errors_and_saves_nothing(as_carol):
