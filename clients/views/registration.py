@@ -21,6 +21,7 @@ from ..ai_forms import AIRegistrationForm
 from ..ai_rules import START_REFUSED, STARTABLE, eligibility_errors
 from ..forms import add_service_errors
 from ..models import AIOrigin, Client
+from ..net import client_ip
 from .provider import get_client_for_provider
 
 # Self-registration guesses: per visitor address, and per invoice number whatever the address
@@ -54,7 +55,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def _signup(request: HttpRequest, form: SignupForm):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     number = form.cleaned_data["invoice_number"]
     if ratelimit.is_limited("signup-ip", address, limit=SIGNUP_IP_LIMIT) or ratelimit.is_limited(
         "signup-invoice", number, limit=SIGNUP_NUMBER_LIMIT

@@ -247,6 +247,9 @@ LOGGING = {
 # `manage.py check --deploy` with these settings and DEBUG off reports nothing (a test runs it).
 # Behind the TLS-terminating proxy, trust its X-Forwarded-Proto header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For in front of the portal (clients/net.py):
+# the visitor's address for rate limits and login lockouts. 0 trusts REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -289,6 +292,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "clients.net.client_ip"
 
 # --- URSSAF API Tiers de prestation (urssaf/client.py is the only module that reads these) ---
 # Production values: base https://api.urssaf.fr/atp/v1/tiersPrestations and token URL

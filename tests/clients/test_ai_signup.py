@@ -185,6 +185,28 @@ def test_guesses_from_one_address_are_limited_whatever_the_number(client, elodie
     assert errors_of(response) == [SIGNUP_THROTTLED]
 
 
+def test_behind_a_proxy_each_visitor_has_their_own_limit(client, elodie_invoice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for attempt in range(SIGNUP_IP_LIMIT):
+        client.post(
+            reverse(SIGNUP),
+            signup_data(elodie_invoice, invoice_number=f"2026-{attempt:05d}9"),
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            **proxy,
+        )
+
+    guesser = client.post(
+        reverse(SIGNUP), signup_data(elodie_invoice), HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
+    )
+    neighbour = client.post(
+        reverse(SIGNUP), signup_data(elodie_invoice), HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy
+    )
+
+    assert errors_of(guesser) == [SIGNUP_THROTTLED]
+    assert neighbour.status_code == HTTPStatus.FOUND  # signed up: the proxy's address is not shared
+
+
 def test_the_limit_message_does_not_say_which_half_was_wrong(client, elodie_invoice):
     assert "numéro" not in SIGNUP_THROTTLED
     assert "date" not in SIGNUP_THROTTLED
