@@ -134,8 +134,10 @@ def invoice_create_draft(
     lines: list[LineData],
     notes: str = "",
     deposit: DepositData | None = None,
+    replaces: Invoice | None = None,
 ) -> Invoice:
-    """Create a draft invoice with its lines, computed totals and optional deposit.
+    """Create a draft invoice with its lines, computed totals and optional deposit; `replaces`
+    is the cancelled invoice it corrects.
 
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
@@ -155,6 +157,7 @@ def invoice_create_draft(
         period_start=period_start,
         period_end=period_end,
         notes=notes,
+        replaces=replaces,
     )
     _set_deposit(invoice, deposit)
     built = _build_lines(invoice, lines)

@@ -3,6 +3,8 @@
 - `sent`, to the client: URSSAF will ask them to validate within 48 h on their space.
 - `contested`, to the provider: the client contested the request (with the reason).
 - `debit_failed`, to the provider: the client's bank refused the direct debit.
+- `corrected`, to the provider: the staff cancelled the invoice and made a corrected draft of
+  it ("Corriger et renvoyer"), which waits for the provider to fix and issue it.
 """
 
 import logging
@@ -12,15 +14,23 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from invoices.models import Invoice
+
 from .models import PaymentRequest
 from .schedule import validation_deadline
 from .statuses import rejection_info
+from .triage import explain
 
 logger = logging.getLogger(__name__)
 
 URSSAF_PARTICULIER_URL = "https://www.particulier.urssaf.fr"
 # Who receives each e-mail.
-RECIPIENTS = {"sent": "client", "contested": "provider", "debit_failed": "provider"}
+RECIPIENTS = {
+    "sent": "client",
+    "contested": "provider",
+    "debit_failed": "provider",
+    "corrected": "provider",
+}
 
 
 def send_payment_email(*, kind: str, request_id: int) -> None:
@@ -67,4 +77,12 @@ def _context(request: PaymentRequest) -> dict:
         "urssaf_url": URSSAF_PARTICULIER_URL,
         "client_url": base + reverse("portal:invoice_detail", args=[invoice.code]),
         "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
+        "reasons": [advice.explanation for _, advice in explain(request.error_codes)],
+        "draft_url": _draft_url(invoice, base),
     }
+
+
+def _draft_url(invoice, base: str) -> str:
+    """The corrected draft's page, once "Corriger et renvoyer" made one; else empty."""
+    replacement = Invoice.objects.filter(replaces=invoice).only("code").first()
+    return base + reverse("provider:invoice_detail", args=[replacement.code]) if replacement else ""

@@ -154,6 +154,17 @@ class Invoice(models.Model):
         "total TTC", max_digits=10, decimal_places=2, default=Decimal("0")
     )
     notes = models.TextField("mentions complémentaires", blank=True)
+    # The cancelled invoice this one corrects ("Corriger et renvoyer" in the payment triage):
+    # printed as "annule et remplace la facture n° …".
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="remplace la facture",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replaced_by",
+    )
     # An acompte paid on the quote by other means: for an avance immédiate client the only
     # payment allowed outside URSSAF (tax/RULES.md §3), sent as mntAcompte (≤ 50 %) and
     # recorded as a payment when the invoice is issued.

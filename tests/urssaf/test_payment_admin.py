@@ -1,16 +1,20 @@
 """The staff's triage of payment requests: the admin home's counts, the queue, and the
 actions (retry, abandon, correct and resubmit, mark handled), each in the audit trail."""
 
+import io
 from http import HTTPStatus
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core import mail
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from pypdf import PdfReader
 
 from clients.audit import audit_trail
 from clients.models import Client
+from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus
 from urssaf.models import PaymentRequest, RequestState, TriageBucket, TriageState
 from urssaf.services import ordinary_payment_refusal
@@ -124,6 +128,45 @@ def test_correcting_cancels_the_invoice_and_prepares_a_draft_for_a_new_number(st
         (li.nature_id, li.quantity, li.total_ttc) for li in old.lines.all()
     ]
     assert any(e.action == "urssaf.payment_request.corrected" for e in audit_trail(refused))
+    assert draft.replaces == old
+
+
+def test_correcting_tells_the_provider_why_and_where_the_draft_waits(
+    staff, refused, django_capture_on_commit_callbacks
+):
+    old = refused.invoice
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(change_url(refused, "correct"))
+
+    draft = Invoice.objects.get(replaces=old)
+    [message] = mail.outbox
+    assert message.to == [old.provider.user.email]
+    assert message.subject == f"Facture {old.number} annulée : un brouillon corrigé vous attend"
+    assert "L'URSSAF ne reconnaît pas le client" in message.body  # the reason, in French
+    assert reverse("provider:invoice_detail", args=[draft.code]) in message.body
+    html = message.alternatives[0][0]
+    assert reverse("provider:invoice_detail", args=[draft.code]) in html
+
+
+def test_the_corrected_invoice_says_which_one_it_replaces(
+    staff, refused, carol, client, make_draft
+):
+    old = refused.invoice
+    staff.post(change_url(refused, "correct"))
+    draft = Invoice.objects.get(replaces=old)
+    client.force_login(carol.user)
+
+    page = client.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
+    issued = invoice_services.invoice_issue(invoice=draft, by=carol.user)
+    pdf = client.get(reverse("invoices:pdf", args=[issued.code]))
+
+    assert "la facture n° <a" in page
+    assert old.number in page
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Annule et remplace" in text
+    assert old.number in text
 
 
 def test_bulk_actions_skip_what_does_not_apply_and_say_why(staff, refused, sam):

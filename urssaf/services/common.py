@@ -89,7 +89,7 @@ TRIAGE_FIELDS = [
 
 
 def email_on_commit(kind: str, request: PaymentRequest) -> None:
-    """Send a payment-request e-mail (sent, contested, debit_failed) once committed."""
+    """Send a payment-request e-mail (see urssaf/emails.py) once committed."""
     request_id = request.pk
     transaction.on_commit(lambda: tasks.send_payment_email.delay(kind, request_id))
 

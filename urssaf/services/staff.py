@@ -19,7 +19,7 @@ from invoices.services import DEPOSIT_REFERENCE, DepositData, LineData
 
 from ..models import EventKind, PaymentRequest, RequestState, TriageBucket, TriageState
 from ..statuses import ENDED_UNPAID_CODES, Category, status_info
-from .common import audit_request, record_event, submit_on_commit
+from .common import audit_request, email_on_commit, record_event, submit_on_commit
 from .submission import preflight_problems
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,7 @@ def payment_request_correct(*, request: PaymentRequest, by: User) -> Invoice:
     _staff_event(
         request, by, "corrected", f"Facture annulée ; brouillon corrigible n° {draft.pk} créé."
     )
+    email_on_commit("corrected", request)
     return draft
 
 
@@ -201,6 +202,7 @@ def _copy_as_draft(invoice: Invoice) -> Invoice:
         lines=lines,
         notes=invoice.notes,
         deposit=deposit,
+        replaces=invoice,
     )
 
 
