@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress
 
 from .communes import commune_on
+from .countries import country_label
 from .forms import EMAIL_RE, FIRST_NAMES_RE, LAST_NAME_RE, normalize_mobile_phone
 from .models import FRANCE_INSEE_CODE, Client
 from .validators import mask_iban
@@ -245,7 +246,8 @@ def describe(payload: dict[str, Any]) -> list[tuple[str, str]]:
         f"{commune.get('libelleCommune', '')} — département {place['departementNaissance']}, "
         f"code commune {commune.get('codeCommune', '')}"
         if place["codePaysNaissance"] == FRANCE_INSEE_CODE
-        else f"Hors de France (code pays {place['codePaysNaissance']})"
+        else f"Hors de France : {country_label(place['codePaysNaissance'])} "
+        f"(code pays {place['codePaysNaissance']})"
     )
     rows = [
         ("Civilité", "Monsieur" if payload["civilite"] == "1" else "Madame"),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .communes import birth_commune_candidates, commune_on
+from .countries import country_choices
 from .models import (
     FRANCE_INSEE_CODE,
     STREET_TYPES,
@@ -93,6 +94,13 @@ class ClientForm(forms.ModelForm):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
+    birth_country_code = forms.ChoiceField(
+        label="Pays de naissance",
+        choices=country_choices,
+        initial=FRANCE_INSEE_CODE,
+        help_text="Le pays tel qu'il s'appelait à la naissance (ex. TCHECOSLOVAQUIE).",
+        error_messages={"invalid_choice": "Choisissez le pays de naissance dans la liste."},
+    )
     street_type = forms.ChoiceField(
         label="Type de voie",
         required=False,
@@ -129,9 +137,6 @@ class ClientForm(forms.ModelForm):
             "birth_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
         help_texts = {
-            "birth_country_code": (
-                "99100 pour la France ; sinon le code INSEE du pays (ex. 99139 pour le Portugal)."
-            ),
             "birth_department": "Naissance en France : ex. 069, 075, 02A, 974.",
             "birth_commune_code": (
                 "Naissance en France : code INSEE à la date de naissance, pas le code postal "

@@ -339,6 +339,12 @@ class Client(models.Model):
         return self.usage_name or self.birth_name
 
     @property
+    def birth_country_label(self) -> str:
+        from .countries import country_label  # the list reads a data file: only when shown
+
+        return country_label(self.birth_country_code)
+
+    @property
     def full_name(self) -> str:
         return f"{self.get_civility_display()} {self.first_names.split(' ')[0]} {self.last_name}"
 

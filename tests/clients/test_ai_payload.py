@@ -102,6 +102,8 @@ def test_a_birth_abroad_sends_only_the_country(cooperative):
     )
 
     assert build_particulier(client).to_payload()["lieuNaissance"] == {"codePaysNaissance": "99139"}
+    rows = dict(describe(summary(build_particulier(client))))
+    assert rows["Lieu de naissance"] == "Hors de France : PORTUGAL (code pays 99139)"
 
 
 def test_the_account_holder_given_is_kept(cooperative):

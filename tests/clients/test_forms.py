@@ -170,6 +170,25 @@ def test_a_foreign_birth_has_no_department_or_commune():
     assert form.is_valid(), form.errors
 
 
+def test_the_birth_country_is_chosen_by_name_france_first_former_countries_included():
+    choices = dict(ClientForm().fields["birth_country_code"].choices)
+
+    assert next(iter(choices.items())) == ("99100", "FRANCE")
+    assert choices["99139"] == "PORTUGAL"
+    assert choices["99115"] == "TCHECOSLOVAQUIE"  # people were born there
+    assert choices["99132"].startswith("ROYAUME-UNI / ")  # territories sharing its code
+    assert len(choices) > 200
+
+
+@pytest.mark.parametrize("code", ["99999", "PT", "", "99"])
+def test_a_country_outside_the_insee_list_is_refused(code):
+    errors = errors_for(
+        birth_country_code=code, birth_department="", birth_commune_code="", birth_commune_label=""
+    )
+    expected = "Ce champ est obligatoire." if not code else "Choisissez le pays de naissance dans"
+    assert errors["birth_country_code"][0].startswith(expected)
+
+
 def test_a_foreign_birth_with_a_french_birthplace_is_refused():
     errors = errors_for(birth_country_code="99139")
     for field in ("birth_department", "birth_commune_code", "birth_commune_label"):

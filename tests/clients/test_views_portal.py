@@ -30,6 +30,17 @@ def test_profile_shows_the_clients_identity_contact_and_address(client, alice):
     assert reverse("portal:password_change") in body
 
 
+def test_profile_names_a_foreign_birth_country(client, bob):
+    bob.birth_country_code = "99139"
+    bob.birth_department = bob.birth_commune_code = bob.birth_commune_label = ""
+    bob.save()
+    client.force_login(bob.user)
+
+    body = client.get(reverse(PROFILE_URL)).content.decode()
+
+    assert "PORTUGAL (code pays 99139)" in body
+
+
 def test_profile_lists_the_clients_active_providers_only(client, alice, carol, dave, cooperative):
     former = ProviderFactory(cooperative=cooperative, last_name="Ancienne", is_active=False)
     alice.providers.add(former)
