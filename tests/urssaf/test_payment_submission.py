@@ -246,6 +246,29 @@ def test_a_doublon_of_another_invoice_goes_to_triage_to_be_renumbered(
     assert request.triage_bucket == TriageBucket.INVOICE_DATA
 
 
+def test_an_expired_mandate_goes_to_the_client_account_queue_then_is_resent_once_renewed(
+    ai_alice, issue_ai_invoice, sandbox, sam, django_capture_on_commit_callbacks
+):
+    sandbox.expire_mandate(ai_alice.urssaf_id_client)
+
+    invoice = issue_ai_invoice(ai_alice)
+
+    request = only_request(invoice)
+    assert request.state == RequestState.FAILED
+    assert request.error_codes == ["ERR_MANDAT_ECHU"]
+    assert request.triage_bucket == TriageBucket.CLIENT_ACCOUNT
+    [(_, advice)] = triage.explain(request.error_codes)
+    assert advice.explanation == "Le mandat de prélèvement SEPA du client a expiré."
+
+    sandbox.renew_mandate(ai_alice.urssaf_id_client)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_request_retry(request=request, by=sam)
+
+    request.refresh_from_db()
+    assert request.state == RequestState.SUBMITTED
+    assert [s["accepted"] for s in sandbox.submissions(invoice.number)] == [False, True]
+
+
 def test_a_transient_failure_waits_out_the_backoff_and_retry_after(
     ai_alice, issue_ai_invoice, sandbox, held, clock
 ):

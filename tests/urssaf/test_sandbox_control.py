@@ -204,6 +204,21 @@ def test_a_form_activates_a_pending_client(sandbox):
     assert sandbox.particuliers()[0]["statut"]["code"] == "APPAREILLAGE_VALIDE"
 
 
+def test_forms_expire_then_renew_an_active_clients_mandate(sandbox, alice_id):
+    assert "Mandat échu" in page(sandbox)
+
+    expired = form_post(sandbox, f"particuliers/{alice_id}/expire-mandate")
+    after_expiry = sandbox.particuliers()[0]["statut"]["code"]
+    html = page(sandbox)
+    form_post(sandbox, f"particuliers/{alice_id}/renew-mandate")
+
+    assert expired.status_code == 303
+    assert after_expiry == "MANDAT_ECHU"
+    assert "Mandat expiré" in html
+    assert "Renouveler le mandat" in html
+    assert sandbox.particuliers()[0]["statut"]["code"] == "APPAREILLAGE_VALIDE"
+
+
 def test_a_form_contests_a_request_with_a_reason(sandbox, alice_id, submit):
     [item] = submit(demande(alice_id)).json()
 

@@ -204,6 +204,35 @@ def test_a_refused_debit_blocks_the_clients_account(sandbox, alice_id, demande_i
     assert codes(item["errors"]) == ["ERR_CMPT_BLOQUE"]
 
 
+def test_an_expired_mandate_refuses_new_requests_until_it_is_renewed(
+    sandbox, alice_id, submit, token
+):
+    def statut():
+        answer = sandbox.api("GET", "particulier", params={"idClient": alice_id}, token=token)
+        return answer.json()["statut"]
+
+    expired = sandbox.expire_mandate(alice_id)
+    [refused] = submit(demande(alice_id, "F-2026-0002")).json()
+    seen_expired = statut()
+    sandbox.renew_mandate(alice_id)
+    [accepted] = submit(demande(alice_id, "F-2026-0003")).json()
+
+    assert expired["statut"]["code"] == "MANDAT_ECHU"
+    assert seen_expired["code"] == "MANDAT_ECHU"
+    assert seen_expired["description"] == "Mandat de prélèvement SEPA échu le 17/03/2026"
+    assert codes(refused["errors"]) == ["ERR_MANDAT_ECHU"]
+    assert "idDemandePaiement" not in refused
+    assert statut()["code"] == "APPAREILLAGE_VALIDE"
+    assert accepted["idDemandePaiement"]
+
+
+def test_the_mandate_of_an_unknown_client_is_404(sandbox):
+    with pytest.raises(SandboxControlError) as refused:
+        sandbox.expire_mandate("nope")
+
+    assert refused.value.status == 404
+
+
 def test_a_blocked_client_cannot_be_registered_by_another_organisation(
     sandbox, alice_id, demande_id
 ):

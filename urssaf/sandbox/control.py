@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .app import SandboxApp
 
 ACTIONS = "validate|contest|refuse-debit|recover|cancel-unpaid|cancel"
+MANDATE_ACTIONS = "expire-mandate|renew-mandate"
 CONTEST_FAMILIES = ("CONTEST_", "REGUL_")
 
 
@@ -167,6 +168,15 @@ def _activate(app: SandboxApp, request: Request, id_client: str) -> Result:
     return Result(body, f"Compte de {body['prenoms']} {body['nomNaissance']} activé.")
 
 
+def _mandate(app: SandboxApp, request: Request, id_client: str, action: str) -> Result:
+    """The person's bank mandate expires (payment requests refused), or they renew it."""
+    expired = action == "expire-mandate"
+    with app.store.transaction() as db:
+        body = particulier.set_mandate(db, id_client, clock.now(db), expired=expired)
+    what = "échu" if expired else "renouvelé"
+    return Result(body, f"Mandat SEPA de {body['prenoms']} {body['nomNaissance']} {what}.")
+
+
 def _act(app: SandboxApp, request: Request, demande_id: str, action: str) -> Result:
     data = request.data()
     event_data = _event_data(action, data)
@@ -258,6 +268,7 @@ ROUTES: list[tuple[str, str, Callable[..., Result]]] = [
     ("POST", r"organisations", _add_organisation),
     ("GET", r"particuliers", _list_particuliers),
     ("POST", r"particuliers/(?P<id_client>[^/]+)/activate", _activate),
+    ("POST", rf"particuliers/(?P<id_client>[^/]+)/(?P<action>{MANDATE_ACTIONS})", _mandate),
     ("GET", r"demandes", _list_demandes),
     ("POST", rf"demandes/(?P<demande_id>[^/]+)/(?P<action>{ACTIONS})", _act),
     ("GET", r"faults", _get_faults),

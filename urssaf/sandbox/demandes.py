@@ -223,6 +223,8 @@ def _client(context: Context) -> list[dict]:
     code, _ = particulier.link_status(db, row, context.now)
     if code == "PARTICULIER_BLOQUE":
         return [error("ERR_CMPT_BLOQUE", "idClient")]
+    if code == "MANDAT_ECHU":
+        return [error("ERR_MANDAT_ECHU", "idClient")]
     if code != "APPAREILLAGE_VALIDE":
         # "idClient non reconnu ... (or client not yet validated)" (API.md §6).
         return [error("ERR_PARTICULIER_INCONNU", "idClient")]

@@ -76,6 +76,7 @@ MESSAGES = {
     ),
     "ERR_FACTURE_DOUBLON": "Numéro de facture déjà existant",
     "ERR_CMPT_BLOQUE": "Le compte du particulier est bloqué",
+    "ERR_MANDAT_ECHU": "Le mandat SEPA du particulier est échu",
     "ERR_NUMINTERVENANT_MANQUANT": "Numéro NOVA ou SIRET de l'intervenant manquant",
     "ERR_FORMAT_NUMINTERVENANT": "Format du numéro NOVA ou SIRET de l'intervenant incorrect",
     # POST /demandePaiement/rechercher

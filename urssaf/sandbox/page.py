@@ -130,6 +130,13 @@ def _flash(request: Request) -> str:
     return ""
 
 
+# The bank mandate of an active person can expire; an expired one can be renewed.
+MANDATE_BUTTONS = {
+    "APPAREILLAGE_VALIDE": ("expire-mandate", "Mandat échu"),
+    "MANDAT_ECHU": ("renew-mandate", "Renouveler le mandat"),
+}
+
+
 def _links_section(links: list[dict[str, Any]], control: bool) -> str:
     rows = []
     for link in links:
@@ -142,6 +149,9 @@ def _links_section(links: list[dict[str, Any]], control: bool) -> str:
                 "Activer le compte",
                 {"client_id": link["organisation"]},
             )
+        elif control and status["code"] in MANDATE_BUTTONS:
+            path, button = MANDATE_BUTTONS[status["code"]]
+            action = _button(f"particuliers/{link['idClient']}/{path}", button)
         css = "ok" if status["etat"] == "OK" else ""
         rows.append(
             f"<tr><td>{escape(link['prenoms'])} {escape(link['nomNaissance'])}</td>"

@@ -282,11 +282,46 @@ def link_status(db: sqlite3.Connection, link: sqlite3.Row, now: datetime) -> tup
     if activated and activated <= now:
         if is_blocked(db, link["id_client"], now):
             return "PARTICULIER_BLOQUE", "Compte bloqué suite à un refus de prélèvement"
+        if expired := mandate_expired_at(db, link["id_client"], now):
+            day = expired.astimezone(URSSAF_TZ).strftime("%d/%m/%Y")
+            return "MANDAT_ECHU", f"Mandat de prélèvement SEPA échu le {day}"
         local = activated.astimezone(URSSAF_TZ)
         return "APPAREILLAGE_VALIDE", local.strftime(ACTIVATION_DESCRIPTION_FORMAT)
     if now > clock.from_text(link["registered_at"]) + ACTIVATION_LINK_VALIDITY:
         return "APPAREILLAGE_NF", "Le particulier n'a pas activé son compte dans les délais"
     return "APPAREILLAGE_EC", "En attente de l'activation du compte par le particulier"
+
+
+def mandate_expired_at(db: sqlite3.Connection, id_client: str, now: datetime) -> datetime | None:
+    """When the person's SEPA mandate expired, if it has by `now` (and was not renewed)."""
+    row = db.execute(
+        "SELECT expired_at FROM expired_mandates WHERE id_client = ?", (id_client,)
+    ).fetchone()
+    expired = row and clock.from_text(row["expired_at"])
+    return expired if expired and expired <= now else None
+
+
+def set_mandate(db: sqlite3.Connection, id_client: str, now: datetime, *, expired: bool) -> dict:
+    """Expire the person's SEPA mandate at `now`, or renew it; return their GET answer.
+
+    Raise HttpError 404 for an idClient no organisation registered.
+    """
+    person = db.execute(
+        "SELECT p.*, l.registered_at, l.activated_at, l.client_id FROM particuliers p "
+        "JOIN links l ON l.id_client = p.id_client WHERE p.id_client = ? "
+        "ORDER BY l.registered_at LIMIT 1",
+        (id_client,),
+    ).fetchone()
+    if person is None:
+        raise HttpError(HTTPStatus.NOT_FOUND, {"error": "unknown idClient"})
+    if expired:
+        db.execute(
+            "INSERT OR REPLACE INTO expired_mandates (id_client, expired_at) VALUES (?, ?)",
+            (id_client, clock.to_text(now)),
+        )
+    else:
+        db.execute("DELETE FROM expired_mandates WHERE id_client = ?", (id_client,))
+    return describe_person(db, person, now)
 
 
 def is_blocked(db: sqlite3.Connection, id_client: str, now: datetime) -> bool:

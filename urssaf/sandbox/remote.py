@@ -94,6 +94,12 @@ class SandboxRemote:
         """Play the client activating their URSSAF account; return the GET /particulier body."""
         return self._post(f"particuliers/{id_client}/activate", _only(client_id=client_id))
 
+    def expire_mandate(self, id_client: str) -> dict[str, Any]:
+        return self._post(f"particuliers/{id_client}/expire-mandate")
+
+    def renew_mandate(self, id_client: str) -> dict[str, Any]:
+        return self._post(f"particuliers/{id_client}/renew-mandate")
+
     def particuliers(self) -> list[dict[str, Any]]:
         """Return every person-organisation link with its GET /particulier status."""
         return self._get("particuliers")

@@ -73,9 +73,22 @@ CREATE TABLE IF NOT EXISTS submissions (
     errors TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_num ON submissions (num_facture);
+CREATE TABLE IF NOT EXISTS expired_mandates (
+    id_client TEXT PRIMARY KEY,
+    expired_at TEXT NOT NULL
+);
 """
 # Tables emptied by a reset; seeded taxpayers and organisations are reloaded by the app.
-RESET_TABLES = ("tokens", "particuliers", "links", "demandes", "events", "submissions", "meta")
+RESET_TABLES = (
+    "tokens",
+    "particuliers",
+    "links",
+    "demandes",
+    "events",
+    "submissions",
+    "expired_mandates",
+    "meta",
+)
 
 
 class Store:
