@@ -326,9 +326,12 @@ def test_only_one_cycle_runs_at_a_time(requests_at_urssaf, urssaf_says):
 @pytest.fixture
 def lock_clock(monkeypatch):
     """The polling lock in a local-memory cache whose expiry follows a travelling clock."""
-    monkeypatch.setattr(polling, "cache", LocMemCache("polling-lock", {}))
+    lock_cache = LocMemCache("polling-lock", {})
+    lock_cache.clear()  # instances of one name share their store
+    monkeypatch.setattr(polling, "cache", lock_cache)
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         yield traveller
+    lock_cache.clear()
 
 
 @pytest.mark.django_db
@@ -353,6 +356,29 @@ def test_a_cycle_longer_than_the_lock_ttl_keeps_its_lock_by_renewing_it(
     assert None not in holders  # held by this cycle throughout
     assert len(set(holders)) == 1
     assert polling.cache.get(polling.LOCK_KEY) is None  # and released at the end
+
+
+@pytest.mark.django_db
+def test_a_cycle_that_lost_its_lock_stops_and_leaves_the_rest_due(
+    requests_at_urssaf, urssaf_says, lock_clock, monkeypatch
+):
+    answer = urssaf_says("20")
+    search = urssaf_client.search_payment_requests
+
+    def stalled_search(**criteria):
+        found = search(**criteria)
+        lock_clock.shift(polling.LOCK_TTL + dt.timedelta(seconds=1))  # the lock expired
+        polling.cache.add(polling.LOCK_KEY, "the next cycle", 60)  # and another cycle took it
+        return found
+
+    monkeypatch.setattr(urssaf_client, "search_payment_requests", stalled_search)
+    requests_at_urssaf(25)
+
+    report = services.payment_requests_poll()
+
+    assert report.calls == len(answer["calls"]) == 1
+    assert PaymentRequest.objects.filter(status_code="10").count() == 15  # still due
+    assert polling.cache.get(polling.LOCK_KEY) == "the next cycle"  # not released by us
 
 
 @pytest.mark.django_db

@@ -136,12 +136,11 @@ class PollLock:
     def acquire(self) -> bool:
         return cache.add(LOCK_KEY, self.token, self._ttl())
 
-    def renew(self) -> None:
-        """Push the expiry back by LOCK_TTL, if the lock is still ours."""
+    def renew(self) -> bool:
+        """Push the expiry back by LOCK_TTL; return False if the lock is no longer ours."""
         if cache.get(LOCK_KEY) == self.token:
-            cache.touch(LOCK_KEY, self._ttl())
-        else:
-            logger.warning("The polling lock expired during a cycle; another may have started")
+            return cache.touch(LOCK_KEY, self._ttl())
+        return False
 
     def release(self) -> None:
         # Only release our own lock: an expired one may already belong to the next cycle.
@@ -169,8 +168,10 @@ def _poll_lock() -> Iterator[PollLock | None]:
 def _poll(requests: list[PaymentRequest], now: datetime, lock: PollLock) -> PollReport:
     report, unchanged, failures = PollReport(), [], 0
     for index, chunk in enumerate(_chunks(requests, IDS_PER_CALL)):
-        if index:
-            lock.renew()
+        if index and not lock.renew():
+            # Another cycle may be running now: leave the rest due rather than poll it twice.
+            logger.warning("Polling lock lost mid-cycle; the rest waits for the next cycle")
+            break
         try:
             found = urssaf.search_payment_requests(ids=[r.urssaf_id for r in chunk])
         except TransientUrssafError as exc:
