@@ -117,6 +117,34 @@ def make_draft():
 
 
 @pytest.fixture
+def make_quote():
+    """Build a draft quote through the service, as the provider's form does."""
+
+    def make(provider, client, lines=None, period=None, valid_until=None):
+        start, end = period or (dt.date(2026, 12, 1), dt.date(2026, 12, 18))
+        lines = lines or [
+            LineData(
+                nature=nature("jardinage"),
+                service_date=start,
+                quantity=Decimal("4"),
+                unit_price_ttc=Decimal("30"),
+                vat_rate=Decimal("10"),
+                description="Taille de la haie",
+            )
+        ]
+        return services.quote_create_draft(
+            provider=provider,
+            client=client,
+            period_start=start,
+            period_end=end,
+            lines=lines,
+            valid_until=valid_until,
+        )
+
+    return make
+
+
+@pytest.fixture
 def alice_invoice(carol, alice, make_draft):
     """An issued invoice from Carol to Alice: 3 h of housework at 25 € = 75 € TTC."""
     return services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)

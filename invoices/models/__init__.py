@@ -21,9 +21,11 @@ from .billing import (  # noqa: F401
     PaymentQuerySet,
     PaymentReversal,
     Regime,
+    ServiceLine,
     ServiceNature,
     Unit,
     round_cents,
 )
 from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
+from .quotes import Quote, QuoteLine, QuoteQuerySet, QuoteStatus  # noqa: F401
 from .tax import TaxRuleSet, TaxRuleSetQuerySet, TaxSubCeiling  # noqa: F401

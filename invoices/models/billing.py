@@ -257,8 +257,9 @@ class Unit(models.TextChoices):
     FLAT = "FORFAIT", "forfait"
 
 
-class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+class ServiceLine(models.Model):
+    """A line of services, priced as URSSAF wants it: on an invoice, or planned on a quote."""
+
     nature = models.ForeignKey(ServiceNature, on_delete=models.PROTECT, verbose_name="nature")
     description = models.CharField("description", max_length=200, blank=True)
     service_date = models.DateField("date d'intervention")
@@ -273,23 +274,7 @@ class InvoiceLine(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = "ligne de facture"
-        ordering = ["position", "service_date", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0)
-                & Q(unit_price_ttc__gte=0)
-                & Q(vat_rate__gte=0)
-                & Q(total_ht__gte=0)
-                & Q(total_tva__gte=0)
-                & Q(total_ttc__gte=0),
-                name="line_amounts_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=Q(total_ttc=F("total_ht") + F("total_tva")),
-                name="line_ttc_is_ht_plus_tva",
-            ),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.nature} — {self.quantity} {self.get_unit_display()}"
@@ -299,6 +284,34 @@ class InvoiceLine(models.Model):
         self.total_ttc = round_cents(self.quantity * self.unit_price_ttc)
         self.total_ht = round_cents(self.total_ttc / (1 + self.vat_rate / 100))
         self.total_tva = self.total_ttc - self.total_ht
+
+
+def line_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The amounts of a line: not negative, and TTC = HT + TVA."""
+    return [
+        models.CheckConstraint(
+            condition=Q(quantity__gt=0)
+            & Q(unit_price_ttc__gte=0)
+            & Q(vat_rate__gte=0)
+            & Q(total_ht__gte=0)
+            & Q(total_tva__gte=0)
+            & Q(total_ttc__gte=0),
+            name=f"{prefix}_amounts_not_negative",
+        ),
+        models.CheckConstraint(
+            condition=Q(total_ttc=F("total_ht") + F("total_tva")),
+            name=f"{prefix}_ttc_is_ht_plus_tva",
+        ),
+    ]
+
+
+class InvoiceLine(ServiceLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        verbose_name = "ligne de facture"
+        ordering = ["position", "service_date", "pk"]
+        constraints = line_constraints("line")
 
 
 _MONEY_FIELD = models.DecimalField(max_digits=10, decimal_places=2)

@@ -1,4 +1,4 @@
-"""Business writes on invoices and payments. Views and tasks call these, never the ORM directly."""
+"""Business writes on invoices and payments."""
 
 import logging
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clients.models import Client, Provider, User
 
-from .models import (
+from ..models import (
     Invoice,
     InvoiceLine,
     InvoiceSequence,
@@ -22,7 +22,7 @@ from .models import (
     ServiceNature,
     Unit,
 )
-from .payouts import payout_open
+from ..payouts import payout_open
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _set_deposit(invoice: Invoice, deposit: DepositData | None) -> None:
     invoice.deposit_mode = deposit.mode if deposit else ""
 
 
-def _check_draft_inputs(
+def check_draft_inputs(
     *,
     provider: Provider,
     client: Client,
@@ -78,14 +78,17 @@ def _check_draft_inputs(
     period_end: date,
     lines,
     deposit: DepositData | None = None,
+    document: str = "Une facture",
 ) -> None:
+    """Raise ValidationError (every French message at once) for a draft invoice or quote that
+    cannot be saved: client not the provider's, period, lines, natures, deposit."""
     errors: list[str] = _deposit_errors(deposit)
     if not client.providers.filter(pk=provider.pk).exists():
         errors.append("Ce client n'est pas rattaché à votre compte.")
     if period_end < period_start:
         errors.append("La fin de la période de service précède son début.")
     if not lines:
-        errors.append("Une facture doit comporter au moins une ligne.")
+        errors.append(f"{document} doit comporter au moins une ligne.")
     allowed = set(provider.natures.values_list("pk", flat=True))
     for index, line in enumerate(lines, start=1):
         if allowed and line.nature.pk not in allowed:
@@ -100,12 +103,15 @@ def _check_draft_inputs(
         raise ValidationError(errors)
 
 
-def _build_lines(invoice: Invoice, lines: list[LineData]) -> list[InvoiceLine]:
-    """Validate the lines and set the invoice's totals from them; nothing is saved yet."""
+def build_lines(
+    document, lines: list[LineData], *, model=InvoiceLine, parent: str = "invoice"
+) -> list:
+    """Validate the lines of an invoice (or, with QuoteLine and "quote", of a quote) and set
+    the document's totals from them; nothing is saved yet."""
     objs = []
     for position, data in enumerate(lines):
-        line = InvoiceLine(
-            invoice=invoice,
+        line = model(
+            **{parent: document},
             nature=data.nature,
             description=data.description,
             service_date=data.service_date,
@@ -116,11 +122,11 @@ def _build_lines(invoice: Invoice, lines: list[LineData]) -> list[InvoiceLine]:
             position=position,
         )
         line.compute_totals()
-        line.full_clean(exclude=["invoice"])
+        line.full_clean(exclude=[parent])
         objs.append(line)
-    invoice.total_ht = sum((line.total_ht for line in objs), Decimal("0.00"))
-    invoice.total_tva = sum((line.total_tva for line in objs), Decimal("0.00"))
-    invoice.total_ttc = sum((line.total_ttc for line in objs), Decimal("0.00"))
+    document.total_ht = sum((line.total_ht for line in objs), Decimal("0.00"))
+    document.total_tva = sum((line.total_tva for line in objs), Decimal("0.00"))
+    document.total_ttc = sum((line.total_ttc for line in objs), Decimal("0.00"))
     return objs
 
 
@@ -142,7 +148,7 @@ def invoice_create_draft(
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
     """
-    _check_draft_inputs(
+    check_draft_inputs(
         provider=provider,
         client=client,
         period_start=period_start,
@@ -160,7 +166,7 @@ def invoice_create_draft(
         replaces=replaces,
     )
     _set_deposit(invoice, deposit)
-    built = _build_lines(invoice, lines)
+    built = build_lines(invoice, lines)
     invoice.full_clean()  # after the totals: an overflowing sum is refused, not a DB error
     invoice.save()
     InvoiceLine.objects.bulk_create(built)
@@ -184,7 +190,7 @@ def invoice_update_draft(
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not invoice.is_editable:
         raise ValidationError("Une facture émise ne peut plus être modifiée.")
-    _check_draft_inputs(
+    check_draft_inputs(
         provider=invoice.provider,
         client=invoice.client,
         period_start=period_start,
@@ -196,7 +202,7 @@ def invoice_update_draft(
     invoice.period_end = period_end
     invoice.notes = notes
     _set_deposit(invoice, deposit)
-    built = _build_lines(invoice, lines)
+    built = build_lines(invoice, lines)
     invoice.full_clean()
     invoice.save()
     invoice.lines.all().delete()

@@ -1,0 +1,44 @@
+"""Business writes on invoices, payments and quotes. Views and tasks call these, never the ORM
+directly. Import them from here."""
+
+from .billing import (
+    CANCEL_REFUSED,
+    DEPOSIT_REFERENCE,
+    DepositData,
+    LineData,
+    amount_paid,
+    invoice_cancel,
+    invoice_create_draft,
+    invoice_delete_draft,
+    invoice_issue,
+    invoice_update_draft,
+    payment_record,
+)
+from .quotes import (
+    quote_create_draft,
+    quote_delete_draft,
+    quote_invoice,
+    quote_record_answer,
+    quote_send,
+    quote_update_draft,
+)
+
+__all__ = [
+    "CANCEL_REFUSED",
+    "DEPOSIT_REFERENCE",
+    "DepositData",
+    "LineData",
+    "amount_paid",
+    "invoice_cancel",
+    "invoice_create_draft",
+    "invoice_delete_draft",
+    "invoice_issue",
+    "invoice_update_draft",
+    "payment_record",
+    "quote_create_draft",
+    "quote_delete_draft",
+    "quote_invoice",
+    "quote_record_answer",
+    "quote_send",
+    "quote_update_draft",
+]

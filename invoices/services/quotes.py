@@ -1,0 +1,201 @@
+"""Business writes on quotes (devis): draft, send, the client's answer, and the invoice."""
+
+import logging
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from clients.models import Client, Cooperative, Provider, User
+
+from ..models import Invoice, Quote, QuoteLine, QuoteStatus
+from .billing import LineData, build_lines, check_draft_inputs, invoice_create_draft
+
+logger = logging.getLogger(__name__)
+
+# Without a date typed by the provider, a quote stays valid this long after it is sent.
+DEFAULT_VALIDITY = timedelta(days=30)
+ANSWERS = (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED)
+
+
+def _check(*, provider, client, period_start, period_end, lines, valid_until) -> None:
+    check_draft_inputs(
+        provider=provider,
+        client=client,
+        period_start=period_start,
+        period_end=period_end,
+        lines=lines,
+        document="Un devis",
+    )
+    if valid_until is not None and valid_until < timezone.localdate():
+        raise ValidationError("La date de validité du devis est déjà passée.")
+
+
+def _save_lines(quote: Quote, lines: list[LineData]) -> None:
+    built = build_lines(quote, lines, model=QuoteLine, parent="quote")
+    quote.full_clean()
+    quote.save()
+    quote.lines.all().delete()
+    QuoteLine.objects.bulk_create(built)
+
+
+@transaction.atomic
+def quote_create_draft(
+    *,
+    provider: Provider,
+    client: Client,
+    period_start: date,
+    period_end: date,
+    lines: list[LineData],
+    notes: str = "",
+    valid_until: date | None = None,
+) -> Quote:
+    """Create a draft quote with its lines (planned dates) and computed totals.
+
+    Raises ValidationError (French messages) like an invoice draft, or for a validity date
+    already past.
+    """
+    _check(
+        provider=provider,
+        client=client,
+        period_start=period_start,
+        period_end=period_end,
+        lines=lines,
+        valid_until=valid_until,
+    )
+    quote = Quote(
+        cooperative=provider.cooperative,
+        provider=provider,
+        client=client,
+        period_start=period_start,
+        period_end=period_end,
+        notes=notes,
+        valid_until=valid_until,
+    )
+    _save_lines(quote, lines)
+    return quote
+
+
+@transaction.atomic
+def quote_update_draft(
+    *,
+    quote: Quote,
+    period_start: date,
+    period_end: date,
+    lines: list[LineData],
+    notes: str = "",
+    valid_until: date | None = None,
+) -> Quote:
+    """Replace a draft quote's period, notes, validity and lines; a sent quote never changes."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if not quote.is_editable:
+        raise ValidationError("Un devis envoyé ne peut plus être modifié.")
+    _check(
+        provider=quote.provider,
+        client=quote.client,
+        period_start=period_start,
+        period_end=period_end,
+        lines=lines,
+        valid_until=valid_until,
+    )
+    quote.period_start, quote.period_end = period_start, period_end
+    quote.notes, quote.valid_until = notes, valid_until
+    _save_lines(quote, lines)
+    return quote
+
+
+@transaction.atomic
+def quote_delete_draft(*, quote: Quote) -> None:
+    """Delete a draft quote; a sent one stays (the client has it)."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if not quote.is_editable:
+        raise ValidationError("Seul un devis en brouillon peut être supprimé.")
+    quote.delete()
+
+
+@transaction.atomic
+def quote_send(*, quote: Quote, by: User) -> Quote:
+    """Number and date the quote (D2026-00001…) and freeze it: it is now the client's.
+
+    Raises ValidationError when it is not a draft or has no line.
+    """
+    # The cooperative row serialises numbering: two quotes sent at once get distinct numbers.
+    Cooperative.objects.select_for_update().get(pk=quote.cooperative_id)
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if not quote.is_editable:
+        raise ValidationError("Ce devis a déjà été envoyé.")
+    if not quote.lines.exists():
+        raise ValidationError("Un devis doit comporter au moins une ligne.")
+    today = timezone.localdate()
+    last = Quote.objects.filter(cooperative_id=quote.cooperative_id, year=today.year).aggregate(
+        last=Max("sequence")
+    )["last"]
+    quote.year, quote.sequence = today.year, (last or 0) + 1
+    quote.number = f"D{today.year}-{quote.sequence:05d}"
+    quote.issue_date = today
+    quote.valid_until = quote.valid_until or today + DEFAULT_VALIDITY
+    quote.status = QuoteStatus.SENT
+    quote.sent_at = timezone.now()
+    quote.full_clean()
+    quote.save()
+    logger.info("Quote %s sent by user %s", quote.number, by.pk)
+    return quote
+
+
+@transaction.atomic
+def quote_record_answer(*, quote: Quote, accepted: bool, by: User) -> Quote:
+    """Record the client's answer to a sent quote (signed "bon pour accord", or refused)."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != QuoteStatus.SENT:
+        raise ValidationError("Seul un devis envoyé, sans réponse, peut être accepté ou refusé.")
+    if accepted and quote.is_expired():
+        raise ValidationError(
+            f"Ce devis n'est plus valable depuis le {quote.valid_until:%d/%m/%Y} : "
+            "faites-en un nouveau."
+        )
+    quote.status = QuoteStatus.ACCEPTED if accepted else QuoteStatus.DECLINED
+    quote.answered_at = timezone.now()
+    quote.save(update_fields=["status", "answered_at"])
+    logger.info("Quote %s %s, recorded by user %s", quote.number, quote.status, by.pk)
+    return quote
+
+
+@transaction.atomic
+def quote_invoice(*, quote: Quote, by: User) -> Invoice:
+    """Make the invoice draft of an accepted quote: same client, period and lines.
+
+    The provider then adjusts the dates to the services really done and issues it. Raises
+    ValidationError when the quote is not accepted or already has its invoice.
+    """
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != QuoteStatus.ACCEPTED:
+        raise ValidationError("Seul un devis accepté par le client peut être facturé.")
+    if quote.invoice_id is not None:
+        raise ValidationError("Ce devis a déjà sa facture.")
+    lines = [
+        LineData(
+            nature=line.nature,
+            service_date=line.service_date,
+            quantity=line.quantity,
+            unit_price_ttc=line.unit_price_ttc,
+            vat_rate=line.vat_rate,
+            unit=line.unit,
+            description=line.description,
+        )
+        for line in quote.lines.select_related("nature")
+    ]
+    notes = "\n".join(filter(None, [f"Selon notre devis n° {quote.number}.", quote.notes]))
+    invoice = invoice_create_draft(
+        provider=quote.provider,
+        client=quote.client,
+        period_start=quote.period_start,
+        period_end=quote.period_end,
+        lines=lines,
+        notes=notes,
+    )
+    quote.invoice = invoice
+    quote.save(update_fields=["invoice"])
+    logger.info("Quote %s invoiced as draft %s by user %s", quote.number, invoice.pk, by.pk)
+    return invoice
