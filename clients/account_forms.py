@@ -9,15 +9,16 @@ from .models import Role, User
 
 
 class SignupForm(forms.Form):
-    """A client creates their portal account with the number and date of one of their invoices."""
+    """A client creates their portal account with the number and date of one of their invoices
+    or quotes (the fields keep the invoice's name)."""
 
     invoice_number = forms.CharField(
-        label="Numéro d'une de vos factures",
+        label="Numéro d'une de vos factures ou d'un de vos devis",
         max_length=20,
-        help_text="Il figure en haut de la facture, par exemple 2026-00042.",
+        help_text="En haut du document : par exemple 2026-00042 (facture) ou D2026-00007 (devis).",
     )
     invoice_date = forms.DateField(
-        label="Date de cette facture",
+        label="Date de ce document",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     email = forms.EmailField(

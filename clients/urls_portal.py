@@ -1,4 +1,4 @@
-"""The client portal: invoices, profile, avance immédiate."""
+"""The client portal: invoices, quotes, profile, avance immédiate."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import RedirectView
 
 from invoices.views import portal as invoice_views
+from invoices.views import quotes as quote_views
 
 from .views import portal, registration
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:invoice_list"), name="index"),
     path("factures/", invoice_views.invoice_list, name="invoice_list"),
     path("factures/<uuid:code>/", invoice_views.invoice_detail, name="invoice_detail"),
+    path("devis/", quote_views.portal_quote_list, name="quote_list"),
     path("profil/", portal.profile, name="profile"),
     path("profil/mot-de-passe/", password_change, name="password_change"),
     path("profil/mot-de-passe/modifie/", password_change_done, name="password_change_done"),

@@ -1,8 +1,9 @@
-"""The provider's dashboard: their clients and their invoices."""
+"""The provider's dashboard: their clients, quotes and invoices."""
 
 from django.urls import path
 
 from invoices.views import provider as invoice_views
+from invoices.views import quotes as quote_views
 
 from .views import provider as client_views
 from .views import registration
@@ -30,6 +31,14 @@ urlpatterns = [
         registration.provider_confirm,
         name="client_ai_confirm",
     ),
+    path("devis/", quote_views.quote_list, name="quote_list"),
+    path("devis/nouveau/", quote_views.quote_create, name="quote_create"),
+    path("devis/<uuid:code>/", quote_views.quote_detail, name="quote_detail"),
+    path("devis/<uuid:code>/modifier/", quote_views.quote_edit, name="quote_edit"),
+    path("devis/<uuid:code>/envoyer/", quote_views.quote_send, name="quote_send"),
+    path("devis/<uuid:code>/supprimer/", quote_views.quote_delete, name="quote_delete"),
+    path("devis/<uuid:code>/reponse/", quote_views.quote_answer, name="quote_answer"),
+    path("devis/<uuid:code>/facturer/", quote_views.quote_invoice, name="quote_invoice"),
     path("factures/", invoice_views.invoice_list, name="invoice_list"),
     path("factures/nouvelle/", invoice_views.invoice_create, name="invoice_create"),
     path("factures/<uuid:code>/", invoice_views.invoice_detail, name="invoice_detail"),

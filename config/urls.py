@@ -18,6 +18,7 @@ urlpatterns = [
     path("espace-client/", include("clients.urls_portal")),
     path("inscription/", include("clients.urls_signup")),
     path("factures/", include("invoices.urls")),
+    path("devis/", include("invoices.urls_quotes")),
     path("attestations/", include("invoices.urls_attestations")),
     path("admin/", admin.site.urls),
 ]

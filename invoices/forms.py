@@ -44,8 +44,9 @@ class ClientChoiceField(forms.ModelChoiceField):
             ) from exc
 
 
-class InvoiceForm(forms.Form):
-    """The invoice header. The client is chosen on creation only: a draft keeps its client."""
+class DocumentHeaderForm(forms.Form):
+    """An invoice's or a quote's header. The client is chosen on creation only: a draft keeps
+    its client."""
 
     client = ClientChoiceField(
         label="Client",
@@ -61,6 +62,42 @@ class InvoiceForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, provider: Provider, with_client: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_client:
+            self.fields["client"].queryset = Client.objects.for_provider(provider)
+        else:
+            del self.fields["client"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "La fin de la période précède son début.")
+        return cleaned
+
+
+class QuoteForm(DocumentHeaderForm):
+    """The quote's header: the planned period, and how long the offer holds."""
+
+    valid_until = forms.DateField(
+        label="Valable jusqu'au",
+        required=False,
+        widget=_date_input(),
+        help_text="Laissé vide : 30 jours après l'envoi du devis.",
+    )
+    field_order = ["client", "period_start", "period_end", "valid_until", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period_start"].label = "Début des prestations prévues"
+        self.fields["period_end"].label = "Fin des prestations prévues"
+
+
+class InvoiceForm(DocumentHeaderForm):
+    """The invoice header, with the deposit received on the quote."""
+
     deposit_amount = _money_field(
         "Acompte reçu sur devis (€)",
         max_digits=10,
@@ -86,18 +123,8 @@ class InvoiceForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, provider: Provider, with_client: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if with_client:
-            self.fields["client"].queryset = Client.objects.for_provider(provider)
-        else:
-            del self.fields["client"]
-
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", "La fin de la période précède son début.")
         cleaned["deposit"] = self._clean_deposit(cleaned)
         return cleaned
 
@@ -225,22 +252,33 @@ class BaseLineFormSet(forms.BaseFormSet):
         ]
 
 
-LineFormSet = forms.formset_factory(
-    LineForm,
-    formset=BaseLineFormSet,
-    extra=3,
-    min_num=1,
-    validate_min=True,
-    max_num=50,
-    validate_max=True,
-    can_delete=True,
-    can_delete_extra=False,
-)
+class BaseQuoteLineFormSet(BaseLineFormSet):
+    """The planned services of a quote: the same rows, dated within the planned period."""
+
+    default_error_messages = {"too_few_forms": "Un devis doit comporter au moins une ligne."}
+
+
+def _line_formset(base: type[BaseLineFormSet]):
+    return forms.formset_factory(
+        LineForm,
+        formset=base,
+        extra=3,
+        min_num=1,
+        validate_min=True,
+        max_num=50,
+        validate_max=True,
+        can_delete=True,
+        can_delete_extra=False,
+    )
+
+
+LineFormSet = _line_formset(BaseLineFormSet)
+QuoteLineFormSet = _line_formset(BaseQuoteLineFormSet)
 LINES_PREFIX = "lines"
 
 
 def lines_initial(invoice) -> list[dict]:
-    """Return a draft's lines as the formset's initial data."""
+    """Return a draft invoice's (or quote's) lines as the formset's initial data."""
     return [
         {
             "nature": line.nature,

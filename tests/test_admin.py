@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from clients.models import Cooperative, Role, User
 from invoices import services
-from invoices.models import Invoice, InvoiceSequence, InvoiceStatus, PaymentMode, ServiceNature
+from invoices.models import (
+    Invoice,
+    InvoiceSequence,
+    InvoiceStatus,
+    PaymentMode,
+    Quote,
+    ServiceNature,
+)
 
 from .factories import ClientFactory, ProviderFactory, UserFactory
 
@@ -27,8 +34,9 @@ def staff(client, sam):
 
 
 @pytest.fixture
-def add_billing(cooperative, make_draft):
-    """Add `count` provider/client pairs, each with a paid invoice, an issued one and a draft."""
+def add_billing(cooperative, make_draft, make_quote):
+    """Add `count` provider/client pairs, each with a paid invoice, an issued one, a draft and
+    a sent quote."""
 
     def add(count: int) -> None:
         for _ in range(count):
@@ -48,6 +56,7 @@ def add_billing(cooperative, make_draft):
             )
             services.invoice_issue(invoice=make_draft(provider, customer), by=provider.user)
             make_draft(provider, customer)
+            services.quote_send(quote=make_quote(provider, customer), by=provider.user)
 
     return add
 
@@ -93,6 +102,7 @@ MODELS_THAT_GROW = [
     "clients_client",
     "invoices_invoice",
     "invoices_payment",
+    "invoices_quote",
 ]
 
 
@@ -134,6 +144,7 @@ def test_every_change_page_loads_for_staff_in_a_bounded_number_of_queries(
         change("invoices_invoice", alice_invoice.pk): 14,
         change("invoices_payment", alice_invoice.payments.get().pk): 10,
         change("invoices_invoicesequence", InvoiceSequence.objects.first().pk): 8,
+        change("invoices_quote", Quote.objects.first().pk): 10,
         reverse("admin:clients_user_add"): 10,
     }
     for url, bound in pages.items():

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from invoices import services
 from invoices.attestations.documents import attestation_generate
-from invoices.models import Invoice, InvoiceStatus, PaymentMode
+from invoices.models import Invoice, InvoiceStatus, PaymentMode, Quote, QuoteStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,13 @@ CODE_OF = {
     "invoices:pdf": "issued",
     "invoices:payment_request_refresh": "issued",
     "attestations:download": "attestation",
+    "provider:quote_detail": "quote",
+    "provider:quote_edit": "quote_draft",
+    "provider:quote_send": "quote_draft",
+    "provider:quote_delete": "quote_draft",
+    "provider:quote_answer": "quote",
+    "provider:quote_invoice": "quote",
+    "quotes:pdf": "quote",
 }
 
 
@@ -55,9 +62,10 @@ def _url_names(patterns=None, namespace=""):
 
 
 @pytest.fixture
-def a_world(carol, alice, make_draft):
+def a_world(carol, alice, make_draft, make_quote):
     """Carol's (provider A) and Alice's (client A) records, with everything they can open."""
     issued = services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
+    quote = services.quote_send(quote=make_quote(carol, alice), by=carol.user)
     services.payment_record(
         invoice=issued,
         amount=Decimal("10.00"),
@@ -71,8 +79,17 @@ def a_world(carol, alice, make_draft):
         "issued": issued,
         "draft": make_draft(carol, alice),
         "attestation": attestation,
+        "quote": quote,
+        "quote_draft": make_quote(carol, alice),
         # Strings that only A's records contain.
-        "markers": [alice.birth_name, alice.email, str(issued.code), issued.number],
+        "markers": [
+            alice.birth_name,
+            alice.email,
+            str(issued.code),
+            issued.number,
+            str(quote.code),
+            quote.number,
+        ],
     }
 
 
@@ -145,6 +162,8 @@ def _assert_untouched(world):
     client.refresh_from_db()
     assert client.birth_name == "Lefebvre"
     assert not client.ai_registrations.exists()
+    assert Quote.objects.get(pk=world["quote"].pk).status == QuoteStatus.SENT
+    assert Quote.objects.get(pk=world["quote_draft"].pk).status == QuoteStatus.DRAFT
 
 
 def test_anonymous_visitors_see_nothing_of_a_and_are_sent_to_login(client, a_world):
@@ -181,8 +200,17 @@ def test_staff_pages_outside_the_admin_fail_safely(client, a_world, sam):
 @pytest.mark.parametrize(
     ("persona", "names"),
     [
-        ("alice", ["portal:invoice_detail", "invoices:pdf", "attestations:download"]),
-        ("carol", ["provider:client_detail", "provider:invoice_detail", "invoices:pdf"]),
+        ("alice", ["portal:invoice_detail", "invoices:pdf", "attestations:download", "quotes:pdf"]),
+        (
+            "carol",
+            [
+                "provider:client_detail",
+                "provider:invoice_detail",
+                "invoices:pdf",
+                "provider:quote_detail",
+                "quotes:pdf",
+            ],
+        ),
     ],
 )
 def test_a_people_open_their_own_records(client, a_world, persona, names, request):

@@ -1,3 +1,3 @@
-"""Admin for billing (invoices, payments, natures), tax attestations and provider payouts."""
+"""Admin for billing (invoices, payments, natures), quotes, tax attestations and payouts."""
 
-from . import attestations, billing, payouts  # noqa: F401
+from . import attestations, billing, payouts, quotes  # noqa: F401

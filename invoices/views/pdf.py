@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from invoices.models import Invoice, InvoiceStatus, round_cents
+from invoices.models import Invoice, InvoiceStatus, Quote, round_cents
 from invoices.pdf import render_pdf
 from invoices.templatetags.fr_format import euros
 
@@ -71,6 +71,24 @@ def invoice_document_context(invoice: Invoice) -> dict:
         "vat_summary": _vat_summary(lines),
         "is_draft": invoice.status == InvoiceStatus.DRAFT,
         "is_cancelled": invoice.status == InvoiceStatus.CANCELLED,
+    }
+
+
+def quote_document_context(quote: Quote) -> dict:
+    """Return what the quote shows, on its page and in its PDF: lines, VAT by rate, validity."""
+    lines = list(quote.lines.select_related("nature"))
+    for line in lines:
+        line.unit_price_display = _unit_price(line.unit_price_ttc)
+    return {
+        "quote": quote,
+        "cooperative": quote.cooperative,
+        "provider": quote.provider,
+        "client": quote.client,
+        "lines": lines,
+        "vat_summary": _vat_summary(lines),
+        "is_draft": quote.is_editable,
+        "is_expired": quote.is_expired(),
+        "credit_share": round_cents(quote.total_ttc / 2),
     }
 
 

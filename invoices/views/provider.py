@@ -177,19 +177,26 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "provider/invoice_list.html", {"form": form, "page": page})
 
 
-def _bind_invoice_forms(request: HttpRequest, provider: Provider, **form_kwargs):
-    """Bind the header and the lines; the lines are checked against the header's period."""
-    form = InvoiceForm(request.POST, provider=provider, **form_kwargs)
+def bind_document_forms(
+    request: HttpRequest,
+    provider: Provider,
+    form_class=InvoiceForm,
+    formset_class=LineFormSet,
+    **form_kwargs,
+):
+    """Bind an invoice's (or a quote's) header and lines; the lines are checked against the
+    header's period."""
+    form = form_class(request.POST, provider=provider, **form_kwargs)
     period = (
         (form.cleaned_data["period_start"], form.cleaned_data["period_end"])
         if form.is_valid()
         else None
     )
-    formset = LineFormSet(request.POST, prefix=LINES_PREFIX, provider=provider, period=period)
+    formset = formset_class(request.POST, prefix=LINES_PREFIX, provider=provider, period=period)
     return form, formset
 
 
-def _preselected_client(request: HttpRequest, provider: Provider) -> Client | None:
+def preselected_client(request: HttpRequest, provider: Provider) -> Client | None:
     code = request.GET.get("client")
     if not code:
         return None
@@ -204,7 +211,7 @@ def _preselected_client(request: HttpRequest, provider: Provider) -> Client | No
 def invoice_create(request: HttpRequest) -> HttpResponse:
     provider = request.user.provider
     if request.method == "POST":
-        form, formset = _bind_invoice_forms(request, provider)
+        form, formset = bind_document_forms(request, provider)
         if form.is_valid() and formset.is_valid():
             try:
                 invoice = services.invoice_create_draft(
@@ -224,7 +231,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     else:
         today = timezone.localdate()
         initial = {"period_start": today.replace(day=1), "period_end": today}
-        initial["client"] = _preselected_client(request, provider)
+        initial["client"] = preselected_client(request, provider)
         form = InvoiceForm(provider=provider, initial=initial)
         formset = LineFormSet(prefix=LINES_PREFIX, provider=provider)
     return render(request, "provider/invoice_form.html", {"form": form, "formset": formset})
@@ -239,7 +246,7 @@ def invoice_edit(request: HttpRequest, code) -> HttpResponse:
         return redirect("provider:invoice_detail", code=invoice.code)
     provider = request.user.provider
     if request.method == "POST":
-        form, formset = _bind_invoice_forms(request, provider, with_client=False)
+        form, formset = bind_document_forms(request, provider, with_client=False)
         if form.is_valid() and formset.is_valid():
             try:
                 services.invoice_update_draft(

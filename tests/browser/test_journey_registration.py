@@ -70,8 +70,10 @@ def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
 
     # Self-registration with the invoice's number and date.
     page.goto(f"{live_server.url}/inscription/")
-    page.get_by_label("Numéro d'une de vos factures").fill(elodie_invoice.number)
-    page.get_by_label("Date de cette facture").fill(elodie_invoice.issue_date.isoformat())
+    page.get_by_label("Numéro d'une de vos factures ou d'un de vos devis").fill(
+        elodie_invoice.number
+    )
+    page.get_by_label("Date de ce document").fill(elodie_invoice.issue_date.isoformat())
     page.get_by_label("Votre adresse e-mail").fill(SIGNUP_EMAIL)
     page.get_by_role("textbox", name=re.compile(r"^Mot de passe")).fill(SIGNUP_PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(SIGNUP_PASSWORD)

@@ -2,11 +2,13 @@
 
 import re
 from http import HTTPStatus
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import AIStatus, AuditEntry, Client, Role, User
 from clients.services import INVOICE_NOT_FOUND
@@ -99,6 +101,25 @@ def test_a_client_creates_their_account_with_an_invoice(client, elodie, elodie_i
     entry = AuditEntry.objects.get(action="client.account.created")
     assert entry.actor == user
     assert elodie_invoice.number in entry.note
+
+
+def test_a_sent_quote_opens_the_account_too_but_not_a_draft_one(client, carol, elodie, make_quote):
+    draft = make_quote(carol, elodie)
+    today = timezone.localdate()
+    # The number and date it will get once sent: a draft has neither yet.
+    as_if_sent = SimpleNamespace(number=f"D{today.year}-00001", issue_date=today)
+    refused = client.post(reverse(SIGNUP), signup_data(as_if_sent))
+    quote = invoice_services.quote_send(quote=draft, by=carol.user)
+    assert quote.number == as_if_sent.number
+
+    response = client.post(reverse(SIGNUP), signup_data(quote))
+
+    assert errors_of(refused) == [INVOICE_NOT_FOUND]
+    assert response.status_code == HTTPStatus.FOUND
+    elodie.refresh_from_db()
+    assert elodie.user.email == "elodie.perso@example.org"
+    entry = AuditEntry.objects.get(action="client.account.created")
+    assert entry.note == f"Compte créé avec le devis {quote.number}."
 
 
 @pytest.mark.parametrize(

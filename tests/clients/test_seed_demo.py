@@ -6,7 +6,7 @@ import time_machine
 from django.core.management import call_command
 
 from clients.models import Client, Provider, Role, User
-from invoices.models import Invoice, InvoiceStatus, Payment
+from invoices.models import Invoice, InvoiceStatus, Payment, Quote, QuoteStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,11 @@ def test_seed_demo_builds_the_demo_and_is_idempotent():
 
     assert counts == (3, 12, Invoice.objects.count())
     assert Payment.objects.count() == payments
+    # Each provider has sent a quote for next month's services, once.
+    assert Quote.objects.count() == 3
+    assert set(Quote.objects.values_list("status", "period_start")) == {
+        (QuoteStatus.SENT, dt.date(2026, 12, 1))
+    }
     assert User.objects.filter(role=Role.STAFF, is_staff=True).count() == 1
     assert Client.objects.exclude(user=None).count() == 4
     # About 14 months of history: the oldest period starts in September 2025.

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clients.models import Client, Cooperative, Provider, Role, User
 from invoices import services
-from invoices.models import Invoice, PaymentMode, ServiceNature
+from invoices.models import Invoice, PaymentMode, Quote, ServiceNature
 from invoices.services import LineData
 
 DEMO_PASSWORD = "demo-sap-2026"  # noqa: S105 - printed in the README for the demo only
@@ -89,10 +89,14 @@ class Command(BaseCommand):
             for provider, row in zip(providers, PROVIDERS, strict=True):
                 for client in (clients[i] for i in row[6]):
                     created += self._month(provider, client, back, row[5], rng)
+        quotes = sum(
+            self._next_month_quote(provider, clients[row[6][0]], row[5], rng)
+            for provider, row in zip(providers, PROVIDERS, strict=True)
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Données de démonstration prêtes : {len(providers)} prestataires, "
-                f"{len(clients)} clients, {created} nouvelles factures."
+                f"{len(clients)} clients, {created} nouvelles factures, {quotes} nouveaux devis."
             )
         )
         self._signup_hint()
@@ -181,6 +185,22 @@ class Command(BaseCommand):
         )
         if back > 0:
             self._issue_and_pay(invoice, provider, end, today, rng)
+        return 1
+
+    def _next_month_quote(self, provider: Provider, client: Client, natures: dict, rng) -> int:
+        """Send the provider's first client a quote for next month's services (once)."""
+        start = _add_months(timezone.localdate().replace(day=1), 1)
+        if Quote.objects.filter(provider=provider, client=client, period_start=start).exists():
+            return 0
+        end = _add_months(start, 1) - dt.timedelta(days=1)
+        quote = services.quote_create_draft(
+            provider=provider,
+            client=client,
+            period_start=start,
+            period_end=end,
+            lines=_lines(start, end, natures, rng),
+        )
+        services.quote_send(quote=quote, by=provider.user)
         return 1
 
     def _issue_and_pay(self, invoice, provider, end, today, rng) -> None:
