@@ -27,6 +27,7 @@ from .provider import bind_document_forms, preselected_client
 logger = logging.getLogger(__name__)
 
 QUOTES_PER_PAGE = 25
+ANSWERS = ("accepted", "declined")
 
 
 def _get_quote(request: HttpRequest, code) -> Quote:
@@ -167,7 +168,10 @@ def quote_delete(request: HttpRequest, code) -> HttpResponse:
 @provider_required
 @require_POST
 def quote_answer(request: HttpRequest, code) -> HttpResponse:
-    accepted = request.POST.get("answer") == "accepted"
+    if request.POST.get("answer") not in ANSWERS:
+        messages.error(request, "Indiquez si le client a accepté ou refusé le devis.")
+        return redirect("provider:quote_detail", code=_get_quote(request, code).code)
+    accepted = request.POST["answer"] == "accepted"
 
     def answer(quote):
         services.quote_record_answer(quote=quote, accepted=accepted, by=request.user)

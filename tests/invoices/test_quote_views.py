@@ -131,6 +131,16 @@ def test_a_refusal_shows_why_the_action_was_not_done(as_carol, carol, alice, mak
     assert flashed(response) == ["Seul un devis accepté par le client peut être facturé."]
 
 
+def test_an_answer_must_say_accepted_or_declined(as_carol, carol, alice, make_quote):
+    quote = services.quote_send(quote=make_quote(carol, alice), by=carol.user)
+
+    response = as_carol.post(reverse("provider:quote_answer", args=[quote.code]), {})
+
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT
+    assert flashed(response) == ["Indiquez si le client a accepté ou refusé le devis."]
+
+
 def test_deleting_a_draft(as_carol, carol, alice, make_quote):
     quote = make_quote(carol, alice)
 
