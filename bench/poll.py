@@ -121,8 +121,8 @@ def point_client_at(url: str) -> None:
 
 def seed_sandbox(data_dir: Path, ids: list[str], numbers: list[str], sent: dt.datetime) -> None:
     """Write the accepted requests straight into the sandbox's store (before it starts)."""
-    from urssaf.sandbox import clock
-    from urssaf.sandbox.store import Store
+    from sandbox import clock
+    from sandbox.store import Store
 
     store = Store(data_dir)
     echo = json.dumps({"mntFactureTTC": 75.0, "mntFactureHT": 68.18, "idClient": "bench"})

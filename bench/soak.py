@@ -110,11 +110,11 @@ from bench import bulkdata  # noqa: E402
 from clients.models import AIStatus, Client, Provider  # noqa: E402
 from invoices import services as invoice_services  # noqa: E402
 from invoices.models import ServiceNature  # noqa: E402
+from sandbox.remote import SandboxRemote  # noqa: E402
 from urssaf import client as urssaf_client  # noqa: E402
 from urssaf import tasks  # noqa: E402
 from urssaf.models import PaymentRequest, PaymentRequestEvent, RequestState  # noqa: E402
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress  # noqa: E402
-from urssaf.sandbox.remote import SandboxRemote  # noqa: E402
 from urssaf.services import polling  # noqa: E402
 from urssaf.services.submission import STALE_CLAIM  # noqa: E402
 

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "clients",
     "invoices",
     "urssaf",
+    # The fake URSSAF (a separate program): installed only for `manage.py urssaf_sandbox`.
+    "sandbox",
 ]
 
 MIDDLEWARE = [

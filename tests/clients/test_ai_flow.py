@@ -22,8 +22,8 @@ from clients.models import (
     TriageBucket,
     TriageState,
 )
-from urssaf.sandbox.faults import FaultInjector
-from urssaf.sandbox.identity import DEMO_CLIENTS_FILE as DEMO_CLIENTS
+from sandbox.faults import FaultInjector
+from sandbox.identity import DEMO_CLIENTS_FILE as DEMO_CLIENTS
 
 from ..factories import ClientFactory
 from .conftest import IBAN, dgfip_identity, make_ready

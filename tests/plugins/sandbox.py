@@ -1,6 +1,6 @@
 """Fixtures to run tests against the URSSAF sandbox over real HTTP.
 
-- `sandbox`: a running sandbox, reset before each test. A `Sandbox` (urssaf.sandbox.remote's
+- `sandbox`: a running sandbox, reset before each test. A `Sandbox` (sandbox.remote's
   SandboxRemote: `url`, `api_base_url`, `token_url`, clock and client/bank actions) plus
   `token()` and `api()` for raw calls to the URSSAF endpoints.
 - `urssaf_settings`: Django settings pointing urssaf/client.py at that sandbox, with short
@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import requests
 
-from urssaf.sandbox.app import SandboxApp
-from urssaf.sandbox.constants import TOKEN_SCOPE
-from urssaf.sandbox.remote import SandboxRemote
-from urssaf.sandbox.server import RunningSandbox, start_in_thread
+from sandbox.app import SandboxApp
+from sandbox.constants import TOKEN_SCOPE
+from sandbox.remote import SandboxRemote
+from sandbox.server import RunningSandbox, start_in_thread
 
 CLIENT_ID = "sandbox"
 CLIENT_SECRET = "sandbox"

@@ -17,7 +17,7 @@ from urssaf.payloads import (
     ServiceLine,
 )
 
-from .samples import INVOICED_AT, REGISTERED_AT
+from ..sandbox.samples import INVOICED_AT, REGISTERED_AT
 
 pytestmark = pytest.mark.usefixtures("urssaf_settings")
 

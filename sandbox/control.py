@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from urssaf.nomenclature import CANCEL_CODES, PAYMENT_STATUS_LABELS, REJECTION_LABELS
-
 from . import clock, identity, lifecycle, particulier
 from .constants import CONTROL_PREFIX, DEFAULT_CANCEL_CODE, DEFAULT_CONTEST_CODE
 from .faults import merged_config
+from .nomenclature import CANCEL_CODES, PAYMENT_STATUS_LABELS, REJECTION_LABELS
 from .schema import IDENTITY, validate
 from .store import RESET_TABLES, set_meta
 from .web import HttpError, Request, Response, json_response, redirect

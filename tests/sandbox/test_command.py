@@ -24,12 +24,13 @@ def run_command(tmp_path):
     """Start the command with extra arguments; return (base URL, process); stopped at the end."""
     processes = []
 
-    def run(*extra):
+    def run(*extra, cwd=None, env=None):
         port = free_port()
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **(env or {})}
+        manage = Path(settings.BASE_DIR) / "manage.py"
         process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-            [sys.executable, "manage.py", "urssaf_sandbox", "--port", str(port), *extra],
-            cwd=Path(settings.BASE_DIR),
+            [sys.executable, str(manage), "urssaf_sandbox", "--port", str(port), *extra],
+            cwd=cwd or Path(settings.BASE_DIR),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -90,3 +91,24 @@ def test_the_command_can_refuse_the_control_api(run_command, tmp_path):
     url, _ = run_command("--data-dir", str(tmp_path / "locked"), "--no-control")
 
     assert requests.post(f"{url}/__sandbox/reset", timeout=5).status_code == 403
+
+
+def test_the_command_writes_only_under_its_default_data_directory_wherever_it_starts(
+    run_command, tmp_path
+):
+    # The default --data-dir is the URSSAF_SANDBOX_DATA_DIR setting (var/sandbox unless set).
+    data_dir, elsewhere = tmp_path / "default-data", tmp_path / "started-here"
+    elsewhere.mkdir()
+    url, process = run_command(cwd=elsewhere, env={"URSSAF_SANDBOX_DATA_DIR": str(data_dir)})
+
+    moved = requests.post(f"{url}/__sandbox/clock", json={"advance_seconds": 60}, timeout=5)
+    faults = requests.post(f"{url}/__sandbox/faults", json={"delay_ms": 1}, timeout=5)
+    page = requests.get(f"{url}/", timeout=5)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=10)
+
+    assert (moved.status_code, faults.status_code, page.status_code) == (200, 200, 200)
+    assert process.returncode == 0
+    assert list(elsewhere.iterdir()) == []
+    assert (data_dir / "sandbox.sqlite3").exists()
+    assert {path.name for path in tmp_path.iterdir()} == {"default-data", "started-here"}

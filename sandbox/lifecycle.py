@@ -14,14 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from urssaf.nomenclature import PAYMENT_STATUS_LABELS, PaymentStatus
-
 from . import clock
 from .constants import (
     ACTION_TRANSITIONS,
     AUTOMATIC_TRANSITIONS,
     TRANSFER_DELAY_AFTER_DEBIT,
 )
+from .nomenclature import PAYMENT_STATUS_LABELS, PaymentStatus
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from urssaf.sandbox.remote import SandboxControlError
+from sandbox.remote import SandboxControlError
 
 from .samples import demande
 

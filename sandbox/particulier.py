@@ -12,8 +12,6 @@ from typing import Any
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from urssaf.nomenclature import PaymentStatus
-
 from . import clock, identity, lifecycle
 from .constants import (
     ACTIVATION_DESCRIPTION_FORMAT,
@@ -30,6 +28,7 @@ from .constants import (
     VALIDATION_ERROR_PREFIX,
 )
 from .errors import error, validation_error
+from .nomenclature import PaymentStatus
 from .schema import PARTICULIER, parse_date, validate
 from .web import HttpError
 

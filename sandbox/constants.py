@@ -7,7 +7,7 @@ documentation is at hand should be a one-line edit here.
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from urssaf.nomenclature import PaymentStatus
+from .nomenclature import PaymentStatus
 
 API_PREFIX = "/atp/v1/tiersPrestations"
 TOKEN_PATH = "/api/oauth/v1/token"  # noqa: S105 (a path, not a secret)

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from urssaf.sandbox.app import SandboxApp
-from urssaf.sandbox.constants import DEFAULT_PORT, DEFAULT_TOKEN_LIFETIME_SECONDS
-from urssaf.sandbox.server import create_server
+from sandbox.app import SandboxApp
+from sandbox.constants import DEFAULT_PORT, DEFAULT_TOKEN_LIFETIME_SECONDS
+from sandbox.server import create_server
 
 
 class Command(BaseCommand):

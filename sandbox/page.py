@@ -11,16 +11,15 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from urssaf.nomenclature import (
+from . import clock, lifecycle, particulier
+from .constants import ACTION_TRANSITIONS, CONTROL_PREFIX
+from .nomenclature import (
     CANCEL_CODES,
     CLIENT_LINK_STATUS_LABELS,
     CONTEST_CODES,
     REJECTION_LABELS,
     PaymentStatus,
 )
-
-from . import clock, lifecycle, particulier
-from .constants import ACTION_TRANSITIONS, CONTROL_PREFIX
 from .web import Request, Response, html_response
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from urssaf.sandbox.remote import SandboxControlError
+from sandbox.remote import SandboxControlError
 
 from .samples import ALICE, REGISTERED_AT, codes, demande
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from urssaf.sandbox import demandes as sandbox_demandes
+from sandbox import demandes as sandbox_demandes
 
 from .samples import ALICE, codes, demande
 

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from urssaf.nomenclature import PaymentStatus
-from urssaf.sandbox.lifecycle import Event, replay
-from urssaf.sandbox.remote import SandboxControlError
+from sandbox.lifecycle import Event, replay
+from sandbox.nomenclature import PaymentStatus
+from sandbox.remote import SandboxControlError
 
 from .samples import ALICE, codes, demande
 

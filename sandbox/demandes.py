@@ -12,8 +12,6 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
-from urssaf.nomenclature import PaymentStatus
-
 from . import clock, lifecycle, particulier
 from .constants import (
     ACTIVITY_CODE_PATTERN,
@@ -30,6 +28,7 @@ from .constants import (
     WORKER_NUMBER_PATTERN,
 )
 from .errors import error, validation_error
+from .nomenclature import PaymentStatus
 from .schema import DATE_PATTERN, DEMANDE, parse_date, validate
 from .web import dumps
 

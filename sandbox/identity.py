@@ -18,7 +18,9 @@ from .constants import DOM_BIRTH_COMMUNE_QUIRK
 FRANCE = "99100"
 SITUATIONS = ("ok", "no_tax_return", "duplicate_civil_status")
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEMO_CLIENTS_FILE = PACKAGE_DIR.parents[1] / "clients" / "data" / "demo_clients.json"
+# The demo's people, read as data (never imported): seed_demo creates them in the portal and the
+# fake tax office knows them, so both ends of the demo agree on who exists.
+DEMO_CLIENTS_FILE = PACKAGE_DIR.parent / "clients" / "data" / "demo_clients.json"
 EXTRA_TAXPAYERS_FILE = PACKAGE_DIR / "data" / "extra_taxpayers.json"
 
 
