@@ -22,7 +22,7 @@ from ..models import (
     ServiceNature,
     Unit,
 )
-from ..payouts import payout_open
+from .payouts import payout_open
 
 logger = logging.getLogger(__name__)
 
