@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from invoices import services
-from invoices.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus, PaymentMode
+from invoices.models import DocumentSequence, Invoice, InvoiceLine, InvoiceStatus, PaymentMode
 from invoices.services import LineData
 
 from ..factories import ClientFactory, ProviderFactory, nature
@@ -249,7 +249,7 @@ def test_concurrent_issues_get_distinct_gap_free_numbers(cooperative):
     sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
     year = Invoice.objects.first().year
     assert sequences == list(range(1, 9))
-    assert InvoiceSequence.objects.get(year=year).last_value == 8
+    assert DocumentSequence.objects.get(kind="invoice", year=year).last_value == 8
 
 
 @time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC), tick=False)
