@@ -47,6 +47,17 @@ class BillingDocumentAdmin(admin.ModelAdmin):
     """What the admin of every kind of billing document shows alike."""
 
     pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
+    list_select_related = ("provider", "client")
+    list_filter = ("status", "issue_date", "provider")
+    search_fields = (
+        "number",
+        "client__birth_name",
+        "client__usage_name",
+        "client__email",
+        "provider__last_name",
+        "provider__trade_name",
+        "provider__worker_reference",
+    )
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: BillingDocument) -> str:
@@ -112,18 +123,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
         "total_ttc_display",
         "amount_paid_display",
     )
-    list_select_related = ("provider", "client")
-    list_filter = ("status", "issue_date", "provider")
     date_hierarchy = "issue_date"
-    search_fields = (
-        "number",
-        "client__birth_name",
-        "client__usage_name",
-        "client__email",
-        "provider__last_name",
-        "provider__trade_name",
-        "provider__worker_reference",
-    )
     inlines = (InvoiceLineInline, PaymentInline)
     actions = ("issue_drafts", "cancel_invoices")
     fieldsets = (
@@ -193,49 +193,38 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
     @admin.action(description="Émettre les brouillons sélectionnés", permissions=["change"])
     def issue_drafts(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        # Oldest first, so the numbers follow the order in which the drafts were written.
-        drafts = list(queryset.filter(status=InvoiceStatus.DRAFT).order_by("created_at", "pk"))
-        self._report_skipped(request, queryset.count() - len(drafts), "ne sont pas des brouillons")
-        issued = self._run_service(
-            request,
-            drafts,
-            lambda invoice: services.invoice_issue(invoice=invoice, by=request.user),
-        )
-        if issued:
-            self.message_user(request, f"{issued} facture(s) émise(s).", messages.SUCCESS)
+        issue, skipped = services.invoice_issue, "ne sont pas des brouillons"
+        self._run_service(request, queryset, InvoiceStatus.DRAFT, issue, skipped, "émise(s)")
 
     @admin.action(
         description="Annuler les factures émises sélectionnées (sans paiement)",
         permissions=["change"],
     )
     def cancel_invoices(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        issued = list(queryset.filter(status=InvoiceStatus.ISSUED).order_by("created_at", "pk"))
-        self._report_skipped(request, queryset.count() - len(issued), "ne sont pas émises")
-        cancelled = self._run_service(
-            request,
-            issued,
-            lambda invoice: services.invoice_cancel(invoice=invoice, by=request.user),
-        )
-        if cancelled:
-            self.message_user(request, f"{cancelled} facture(s) annulée(s).", messages.SUCCESS)
+        cancel, skipped = services.invoice_cancel, "ne sont pas émises"
+        self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
 
-    def _run_service(self, request, invoices: list[Invoice], run) -> int:
-        """Run the service on each invoice in its own transaction; return how many succeeded."""
+    def _run_service(self, request, queryset, status: str, service, skipped: str, done: str):
+        """Run the service on the selected invoices in `status`, each in its own transaction;
+        report the others (`skipped`: why), each refusal, and how many were `done`.
+
+        Oldest first, so that issued numbers follow the order the drafts were written in.
+        """
+        invoices = list(queryset.filter(status=status).order_by("created_at", "pk"))
+        if left := queryset.count() - len(invoices):
+            self.message_user(
+                request, f"{left} facture(s) ignorée(s) : elles {skipped}.", messages.WARNING
+            )
         succeeded = 0
         for invoice in invoices:
             try:
-                run(invoice)
+                service(invoice=invoice, by=request.user)
             except ValidationError as exc:
                 self.message_user(request, f"{invoice} : {' '.join(exc.messages)}", messages.ERROR)
             else:
                 succeeded += 1
-        return succeeded
-
-    def _report_skipped(self, request, skipped: int, reason: str) -> None:
-        if skipped:
-            self.message_user(
-                request, f"{skipped} facture(s) ignorée(s) : elles {reason}.", messages.WARNING
-            )
+        if succeeded:
+            self.message_user(request, f"{succeeded} facture(s) {done}.", messages.SUCCESS)
 
 
 @admin.register(Payment)

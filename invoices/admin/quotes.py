@@ -15,9 +15,6 @@ class QuoteLineInline(InvoiceLineInline):
 class QuoteAdmin(ReadOnly, BillingDocumentAdmin):
     pdf_url_name = "quotes:pdf"
     list_display = ("__str__", "status", "issue_date", "valid_until", "provider", "client")
-    list_select_related = ("provider", "client")
-    list_filter = ("status", "issue_date", "provider")
-    search_fields = ("number", "client__birth_name", "client__usage_name", "client__email")
     inlines = (QuoteLineInline,)
     fields = (
         "number",

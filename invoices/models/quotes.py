@@ -23,6 +23,7 @@ class QuoteStatus(models.TextChoices):
 
 class Quote(BillingDocument):
     status = status_field(QuoteStatus)
+    # The base's dates, with the labels of a quote: the day it was sent, the planned services.
     issue_date = models.DateField("date du devis", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
     period_start = models.DateField("début des prestations prévues")

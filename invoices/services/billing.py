@@ -13,14 +13,7 @@ from django.utils import timezone
 from clients.models import Client, Provider, User
 
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
-from .documents import (
-    LineData,
-    check_draft_inputs,
-    document_number,
-    draft_delete,
-    draft_lock,
-    draft_save,
-)
+from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
 from .payouts import payout_open
 
 logger = logging.getLogger(__name__)
@@ -52,12 +45,6 @@ def _deposit_errors(deposit: DepositData | None) -> list[str]:
     return errors
 
 
-def _set_deposit(invoice: Invoice, deposit: DepositData | None) -> None:
-    invoice.deposit_amount = deposit.amount if deposit else Decimal("0")
-    invoice.deposit_paid_on = deposit.paid_on if deposit else None
-    invoice.deposit_mode = deposit.mode if deposit else ""
-
-
 @transaction.atomic
 def invoice_create_draft(
     *,
@@ -76,15 +63,6 @@ def invoice_create_draft(
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
     """
-    check_draft_inputs(
-        model=Invoice,
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        errors=_deposit_errors(deposit),
-    )
     invoice = Invoice(
         cooperative=provider.cooperative,
         provider=provider,
@@ -94,8 +72,7 @@ def invoice_create_draft(
         notes=notes,
         replaces=replaces,
     )
-    _set_deposit(invoice, deposit)
-    return draft_save(invoice, lines)
+    return _save_draft(invoice, lines, deposit)
 
 
 @transaction.atomic
@@ -113,20 +90,15 @@ def invoice_update_draft(
     Raises ValidationError once it is issued, or like `invoice_create_draft`.
     """
     invoice = draft_lock(invoice)
-    check_draft_inputs(
-        model=Invoice,
-        provider=invoice.provider,
-        client=invoice.client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        errors=_deposit_errors(deposit),
-    )
-    invoice.period_start = period_start
-    invoice.period_end = period_end
-    invoice.notes = notes
-    _set_deposit(invoice, deposit)
-    return draft_save(invoice, lines)
+    invoice.period_start, invoice.period_end, invoice.notes = period_start, period_end, notes
+    return _save_draft(invoice, lines, deposit)
+
+
+def _save_draft(invoice: Invoice, lines: list[LineData], deposit: DepositData | None) -> Invoice:
+    invoice.deposit_amount = deposit.amount if deposit else Decimal("0")
+    invoice.deposit_paid_on = deposit.paid_on if deposit else None
+    invoice.deposit_mode = deposit.mode if deposit else ""
+    return draft_save(invoice, lines, errors=_deposit_errors(deposit))
 
 
 @transaction.atomic
@@ -141,7 +113,7 @@ def invoice_issue(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
     """
     if on is not None and on > timezone.localdate():
         raise ValidationError("Une facture ne peut pas être émise à une date future.")
-    invoice = document_number(invoice, on=on)
+    invoice = draft_number(invoice, on=on)
     invoice.save()
     _record_deposit(invoice, by)
     # Imported here: the urssaf app builds on invoices, not the other way round.

@@ -9,10 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clients.models import Client, Provider
-
 from ..models import BillingDocument, ServiceLine, ServiceNature, Unit
-from .numbering import number_document
+from .numbering import allocate_number
 
 
 @dataclass(frozen=True)
@@ -39,30 +37,22 @@ class LineData:
         )
 
 
-def check_draft_inputs(
-    *,
-    model: type[BillingDocument],
-    provider: Provider,
-    client: Client,
-    period_start: date,
-    period_end: date,
-    lines: list[LineData],
-    errors: list[str] | None = None,
-) -> None:
-    """Raise ValidationError (every French message at once, after `errors` the caller found)
+def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) -> None:
+    """Raise ValidationError (every French message at once, after the `errors` its kind found)
     for a draft that cannot be saved: client not the provider's, period, lines, natures."""
-    errors = list(errors or [])
-    if not client.providers.filter(pk=provider.pk).exists():
+    provider, start, end = document.provider, document.period_start, document.period_end
+    errors = list(errors)
+    if not document.client.providers.filter(pk=provider.pk).exists():
         errors.append("Ce client n'est pas rattaché à votre compte.")
-    if period_end < period_start:
+    if end < start:
         errors.append("La fin de la période de service précède son début.")
     if not lines:
-        errors.append(model.kind.needs_a_line)
+        errors.append(document.kind.needs_a_line)
     allowed = set(provider.natures.values_list("pk", flat=True))
     for index, line in enumerate(lines, start=1):
         if allowed and line.nature.pk not in allowed:
             errors.append(f"Ligne {index} : vous n'êtes pas habilité(e) pour « {line.nature} ».")
-        if not period_start <= line.service_date <= period_end:
+        if not start <= line.service_date <= end:
             errors.append(f"Ligne {index} : la date d'intervention est hors de la période.")
         if line.quantity <= 0:
             errors.append(f"Ligne {index} : la quantité doit être positive.")
@@ -97,12 +87,17 @@ def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[Servi
     return objs
 
 
-def draft_save(document: BillingDocument, lines: list[LineData]) -> BillingDocument:
-    """Save a checked draft with these lines (replacing any it had) and their totals.
+def draft_save(
+    document: BillingDocument, lines: list[LineData], *, errors: list[str] | None = None
+) -> BillingDocument:
+    """Check a draft (its header set, new or locked) and save it with these lines, which replace
+    any it had, and their totals. Call it inside a transaction.
 
-    Call it inside a transaction. Raises ValidationError when a line or the document is invalid,
-    an overflowing total included: checked after the totals, so it is refused, not a DB error.
+    Raises ValidationError with `errors` (what its kind's service found) and every problem of
+    the client, period and lines at once; or when the document is invalid, an overflowing
+    total included: checked after the totals, so it is refused, not a DB error.
     """
+    _check(document, lines, errors or [])
     built = _build_lines(document, lines)
     document.full_clean()
     replacing = not document._state.adding
@@ -113,9 +108,14 @@ def draft_save(document: BillingDocument, lines: list[LineData]) -> BillingDocum
     return document
 
 
+def _locked(document: BillingDocument) -> BillingDocument:
+    """Return the document fresh from its row, locked until the transaction ends."""
+    return type(document).objects.select_for_update().get(pk=document.pk)
+
+
 def draft_lock(document: BillingDocument) -> BillingDocument:
     """Lock the document's row and return it fresh; raise ValidationError once numbered."""
-    document = type(document).objects.select_for_update().get(pk=document.pk)
+    document = _locked(document)
     if not document.is_editable:
         raise ValidationError(document.kind.not_editable)
     return document
@@ -123,24 +123,24 @@ def draft_lock(document: BillingDocument) -> BillingDocument:
 
 def draft_delete(document: BillingDocument) -> None:
     """Delete a draft; a numbered document is never deleted. Call it inside a transaction."""
-    document = type(document).objects.select_for_update().get(pk=document.pk)
+    document = _locked(document)
     if not document.is_draft:
         raise ValidationError(document.kind.not_deletable)
     document.delete()
 
 
-def document_number(document: BillingDocument, *, on: date | None = None) -> BillingDocument:
+def draft_number(document: BillingDocument, *, on: date | None = None) -> BillingDocument:
     """Lock a draft, number it and date it `on` (today by default), give it its kind's
     numbered status; return it, not saved yet. Call it inside the transaction that saves it.
 
     Raises ValidationError when it is already numbered, has no line, or the date is refused.
     """
-    document = type(document).objects.select_for_update().get(pk=document.pk)
+    document = _locked(document)
     if not document.is_draft:
         raise ValidationError(document.kind.already_numbered)
     if not document.lines.exists():
         raise ValidationError(document.kind.needs_a_line)
-    number_document(document, on=on or timezone.localdate())
+    allocate_number(document, on=on or timezone.localdate())
     document.issued_at = timezone.now()
     document.status = document.kind.numbered_status
     return document

@@ -27,7 +27,7 @@ def _next_value(document: BillingDocument, year: int) -> int:
     return sequence.last_value
 
 
-def number_document(document: BillingDocument, *, on: date) -> None:
+def allocate_number(document: BillingDocument, *, on: date) -> None:
     """Give a locked draft the next number of its series, dated `on`; nothing is saved.
 
     Call it inside the transaction that saves the document. Raises ValidationError when `on`

@@ -11,14 +11,7 @@ from clients.models import Client, Provider, User
 
 from ..models import Invoice, Quote, QuoteStatus
 from .billing import invoice_create_draft
-from .documents import (
-    LineData,
-    check_draft_inputs,
-    document_number,
-    draft_delete,
-    draft_lock,
-    draft_save,
-)
+from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +20,10 @@ DEFAULT_VALIDITY = timedelta(days=30)
 ANSWERS = (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED)
 
 
-def _check(*, provider, client, period_start, period_end, lines, valid_until) -> None:
-    check_draft_inputs(
-        model=Quote,
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-    )
+def _validity_errors(valid_until: date | None) -> list[str]:
     if valid_until is not None and valid_until < timezone.localdate():
-        raise ValidationError("La date de validité du devis est déjà passée.")
+        return ["La date de validité du devis est déjà passée."]
+    return []
 
 
 @transaction.atomic
@@ -56,14 +42,6 @@ def quote_create_draft(
     Raises ValidationError (French messages) like an invoice draft, or for a validity date
     already past.
     """
-    _check(
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        valid_until=valid_until,
-    )
     quote = Quote(
         cooperative=provider.cooperative,
         provider=provider,
@@ -73,7 +51,7 @@ def quote_create_draft(
         notes=notes,
         valid_until=valid_until,
     )
-    return draft_save(quote, lines)
+    return draft_save(quote, lines, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
@@ -88,17 +66,9 @@ def quote_update_draft(
 ) -> Quote:
     """Replace a draft quote's period, notes, validity and lines; a sent quote never changes."""
     quote = draft_lock(quote)
-    _check(
-        provider=quote.provider,
-        client=quote.client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        valid_until=valid_until,
-    )
     quote.period_start, quote.period_end = period_start, period_end
     quote.notes, quote.valid_until = notes, valid_until
-    return draft_save(quote, lines)
+    return draft_save(quote, lines, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
@@ -113,7 +83,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 
     Raises ValidationError when it is not a draft or has no line.
     """
-    quote = document_number(quote)
+    quote = draft_number(quote)
     quote.valid_until = quote.valid_until or quote.issue_date + DEFAULT_VALIDITY
     quote.full_clean()
     quote.save()

@@ -28,8 +28,8 @@ class DocumentScreens:
     model: type[BillingDocument]
     form: type[DocumentHeaderForm]
     formset: type[BaseLineFormSet]
-    create: Callable[..., BillingDocument]  # the create-draft service
-    update: Callable[..., BillingDocument]  # update_draft(document, **header, lines=…)
+    create: Callable[..., BillingDocument]  # the draft services
+    update: Callable[..., BillingDocument]
     template: str
     detail: str  # the route of a document's page, which takes its code
     related: tuple[str, ...]  # what its pages show along with it (select_related)
@@ -83,7 +83,7 @@ def _save(request, screens: DocumentScreens, document, form, formset) -> Billing
     try:
         if document is None:
             return screens.create(provider=provider, client=form.cleaned_data["client"], **data)
-        return screens.update(document, **data)
+        return screens.update(**{screens.model._meta.model_name: document}, **data)
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
@@ -126,22 +126,28 @@ def run_service(
     request: HttpRequest,
     screens: DocumentScreens,
     code,
-    service: Callable[[BillingDocument], object],
+    service: Callable[..., object],
     success: str,
-    then: Callable[[object], HttpResponse] | None = None,
+    then: str = "",
+    **kwargs,
 ) -> HttpResponse:
     """Run one service on a document from a button of its page.
 
-    On success, flash `success` (formatted with the service's result as `result`) and follow
-    `then(result)`, or go back to the page; a French refusal is flashed on the page.
+    The service takes the document under its model's name, like every service of invoices
+    (`invoice_issue(invoice=…, by=…)`), and `kwargs`. On success, flash `success` (formatted
+    with the service's result as `result`) and go to the route `then` (the page of the
+    document the service returned, or a page without argument), or back to the page; a French
+    refusal is flashed on the page.
     """
     document = get_document(request, screens.model, code, *screens.related)
     try:
-        result = service(document)
+        result = service(**{screens.model._meta.model_name: document}, **kwargs)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(screens.detail, code=document.code)
     messages.success(request, success.format(result=result))
-    if then is not None:
-        return then(result)
-    return redirect(screens.detail, code=document.code)
+    if not then:
+        return redirect(screens.detail, code=document.code)
+    if isinstance(result, BillingDocument):
+        return redirect(then, code=result.code)
+    return redirect(then)

@@ -38,7 +38,7 @@ INVOICES = DocumentScreens(
     form=InvoiceForm,
     formset=LineFormSet,
     create=services.invoice_create_draft,
-    update=lambda invoice, **data: services.invoice_update_draft(invoice=invoice, **data),
+    update=services.invoice_update_draft,
     template="provider/invoice_form.html",
     detail="provider:invoice_detail",
     related=(),
@@ -215,10 +215,8 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
 @provider_required
 @require_POST
 def invoice_issue(request: HttpRequest, code) -> HttpResponse:
-    def issue(invoice):
-        return services.invoice_issue(invoice=invoice, by=request.user)
-
-    return run_service(request, INVOICES, code, issue, "Facture n° {result.number} émise.")
+    success = "Facture n° {result.number} émise."
+    return run_service(request, INVOICES, code, services.invoice_issue, success, by=request.user)
 
 
 @provider_required
@@ -228,20 +226,17 @@ def invoice_delete(request: HttpRequest, code) -> HttpResponse:
         request,
         INVOICES,
         code,
-        lambda invoice: services.invoice_delete_draft(invoice=invoice),
+        services.invoice_delete_draft,
         "Brouillon supprimé.",
-        then=lambda _: redirect("provider:invoice_list"),
+        "provider:invoice_list",
     )
 
 
 @provider_required
 @require_POST
 def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
-    def cancel(invoice):
-        return services.invoice_cancel(invoice=invoice, by=request.user)
-
     success = "Facture n° {result.number} annulée ; son numéro reste pris."
-    return run_service(request, INVOICES, code, cancel, success)
+    return run_service(request, INVOICES, code, services.invoice_cancel, success, by=request.user)
 
 
 @provider_required

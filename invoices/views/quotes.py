@@ -25,7 +25,7 @@ QUOTES = DocumentScreens(
     form=QuoteForm,
     formset=QuoteLineFormSet,
     create=services.quote_create_draft,
-    update=lambda quote, **data: services.quote_update_draft(quote=quote, **data),
+    update=services.quote_update_draft,
     template="provider/quote_form.html",
     detail="provider:quote_detail",
     related=("invoice",),
@@ -67,24 +67,15 @@ def quote_detail(request: HttpRequest, code) -> HttpResponse:
 @provider_required
 @require_POST
 def quote_send(request: HttpRequest, code) -> HttpResponse:
-    def send(quote):
-        return services.quote_send(quote=quote, by=request.user)
-
-    return run_service(
-        request, QUOTES, code, send, "Devis envoyé : le client le voit dans son espace."
-    )
+    success = "Devis envoyé : le client le voit dans son espace."
+    return run_service(request, QUOTES, code, services.quote_send, success, by=request.user)
 
 
 @provider_required
 @require_POST
 def quote_delete(request: HttpRequest, code) -> HttpResponse:
     return run_service(
-        request,
-        QUOTES,
-        code,
-        lambda quote: services.quote_delete_draft(quote=quote),
-        "Devis supprimé.",
-        then=lambda _: redirect("provider:quote_list"),
+        request, QUOTES, code, services.quote_delete_draft, "Devis supprimé.", "provider:quote_list"
     )
 
 
@@ -95,27 +86,29 @@ def quote_answer(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, "Indiquez si le client a accepté ou refusé le devis.")
         return redirect(QUOTES.detail, code=get_document(request, Quote, code).code)
     accepted = request.POST["answer"] == "accepted"
-
-    def answer(quote):
-        return services.quote_record_answer(quote=quote, accepted=accepted, by=request.user)
-
-    done = "Accord du client enregistré." if accepted else "Refus du client enregistré."
-    return run_service(request, QUOTES, code, answer, done)
+    success = "Accord du client enregistré." if accepted else "Refus du client enregistré."
+    return run_service(
+        request,
+        QUOTES,
+        code,
+        services.quote_record_answer,
+        success,
+        accepted=accepted,
+        by=request.user,
+    )
 
 
 @provider_required
 @require_POST
 def quote_invoice(request: HttpRequest, code) -> HttpResponse:
-    def invoice(quote):
-        return services.quote_invoice(quote=quote, by=request.user)
-
     return run_service(
         request,
         QUOTES,
         code,
-        invoice,
+        services.quote_invoice,
         "Brouillon de facture créé d'après le devis : ajustez les dates réelles puis émettez-le.",
-        then=lambda draft: redirect("provider:invoice_edit", code=draft.code),
+        "provider:invoice_edit",
+        by=request.user,
     )
 
 
