@@ -4,7 +4,6 @@ cooperative, kind and year, gap-free and without repeats, whatever runs at the s
 import datetime as dt
 import threading
 import time
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -14,34 +13,8 @@ from django.utils import timezone
 
 from invoices import services
 from invoices.models import DocumentSequence, Invoice, InvoiceStatus, Quote
-from invoices.services import LineData
-
-from ..factories import ClientFactory, ProviderFactory, nature
 
 pytestmark = pytest.mark.django_db
-
-DAY = dt.date(2026, 11, 2)
-
-
-def one_line() -> list[LineData]:
-    return [
-        LineData(
-            nature=nature("entretien-maison"),
-            service_date=DAY,
-            quantity=Decimal("2"),
-            unit_price_ttc=Decimal("25"),
-            vat_rate=Decimal("10"),
-        )
-    ]
-
-
-def drafts(service, provider, client, count: int) -> list:
-    return [
-        service(
-            provider=provider, client=client, period_start=DAY, period_end=DAY, lines=one_line()
-        )
-        for _ in range(count)
-    ]
 
 
 def run_at_once(calls) -> list[BaseException]:
@@ -105,16 +78,32 @@ def test_a_quote_sent_before_the_last_one_of_the_year_is_refused(carol, alice, m
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_quotes_and_invoices_each_get_an_unbroken_series(cooperative):
+def test_concurrent_issues_get_distinct_gap_free_numbers(carol, alice, make_draft):
+    """Eight threads, each on its own PostgreSQL connection, issue at the same moment."""
+    drafts = [make_draft(carol, alice) for _ in range(8)]
+
+    errors = run_at_once(
+        [lambda d=d: services.invoice_issue(invoice=d, by=carol.user) for d in drafts]
+    )
+
+    assert errors == []
+    sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
+    year = Invoice.objects.first().year
+    assert sequences == list(range(1, 9))
+    assert DocumentSequence.objects.get(kind="invoice", year=year).last_value == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_quotes_and_invoices_each_get_an_unbroken_series(
+    carol, alice, make_draft, make_quote
+):
     """Five invoices and five quotes of one cooperative numbered at the same moment: no series
     row exists yet, so the threads also race to create them."""
-    provider = ProviderFactory(cooperative=cooperative)
-    client = ClientFactory(cooperative=cooperative, providers=[provider])
-    invoices = drafts(services.invoice_create_draft, provider, client, 5)
-    quotes = drafts(services.quote_create_draft, provider, client, 5)
+    invoices = [make_draft(carol, alice) for _ in range(5)]
+    quotes = [make_quote(carol, alice) for _ in range(5)]
     calls = [
-        *(lambda d=d: services.invoice_issue(invoice=d, by=provider.user) for d in invoices),
-        *(lambda d=d: services.quote_send(quote=d, by=provider.user) for d in quotes),
+        *(lambda d=d: services.invoice_issue(invoice=d, by=carol.user) for d in invoices),
+        *(lambda d=d: services.quote_send(quote=d, by=carol.user) for d in quotes),
     ]
 
     assert run_at_once(calls) == []
@@ -135,24 +124,22 @@ def test_concurrent_quotes_and_invoices_each_get_an_unbroken_series(cooperative)
 @pytest.mark.parametrize("earlier", [0, 1], ids=["first-of-the-year", "series-started"])
 @pytest.mark.django_db(transaction=True)
 def test_an_issue_rolled_back_while_another_waits_leaves_neither_a_gap_nor_a_repeat(
-    cooperative, earlier
+    carol, alice, make_draft, earlier
 ):
     """The first issue takes the next number and holds the series while the second waits for
     it; the first then fails and rolls back: the second must get that number, not the one after
     (a gap), and the first, issued again, the one after (not the same: a repeat). Whether the
     series row is created by these issues or was there already."""
-    provider = ProviderFactory(cooperative=cooperative)
-    client = ClientFactory(cooperative=cooperative, providers=[provider])
-    for draft in drafts(services.invoice_create_draft, provider, client, earlier):
-        services.invoice_issue(invoice=draft, by=provider.user)
-    first, second = drafts(services.invoice_create_draft, provider, client, 2)
+    for _ in range(earlier):
+        services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
+    first, second = make_draft(carol, alice), make_draft(carol, alice)
     numbered, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
     def issue_then_crash():
         try:
             with transaction.atomic():
-                services.invoice_issue(invoice=first, by=provider.user)
+                services.invoice_issue(invoice=first, by=carol.user)
                 numbered.set()
                 release.wait(timeout=30)
                 raise RuntimeError("crash after numbering")
@@ -166,7 +153,7 @@ def test_an_issue_rolled_back_while_another_waits_leaves_neither_a_gap_nor_a_rep
     def issue_after_the_first_numbered():
         try:
             numbered.wait(timeout=30)
-            services.invoice_issue(invoice=second, by=provider.user)
+            services.invoice_issue(invoice=second, by=carol.user)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -195,6 +182,6 @@ def test_an_issue_rolled_back_while_another_waits_leaves_neither_a_gap_nor_a_rep
         InvoiceStatus.ISSUED,
         earlier + 1,
     )
-    again = services.invoice_issue(invoice=first, by=provider.user)
+    again = services.invoice_issue(invoice=first, by=carol.user)
     assert again.sequence == earlier + 2
     assert DocumentSequence.objects.get(kind="invoice").last_value == earlier + 2
