@@ -1,5 +1,7 @@
-"""Forms for the provider's invoice screens: header, lines (a formset), payment, list filters."""
+"""Forms for the provider's quote and invoice screens: header, lines (a formset), payment, list
+filters."""
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
@@ -9,7 +11,7 @@ from django.db import models
 
 from clients.models import Client, Provider
 
-from .models import InvoiceStatus, PaymentMode, ServiceNature, Unit
+from .models import BillingDocument, Invoice, InvoiceStatus, PaymentMode, Quote, ServiceNature, Unit
 from .services import DepositData, LineData
 from .templatetags.fr_format import month_fr
 
@@ -45,8 +47,10 @@ class ClientChoiceField(forms.ModelChoiceField):
 
 
 class DocumentHeaderForm(forms.Form):
-    """An invoice's or a quote's header. The client is chosen on creation only: a draft keeps
-    its client."""
+    """A billing document's header. The client is chosen on creation only: a draft keeps its
+    client. `document_fields` are passed to the draft services as they are."""
+
+    document_fields = ("period_start", "period_end", "notes")
 
     client = ClientChoiceField(
         label="Client",
@@ -77,9 +81,25 @@ class DocumentHeaderForm(forms.Form):
             self.add_error("period_end", "La fin de la période précède son début.")
         return cleaned
 
+    @staticmethod
+    def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+        """The period a new document starts with."""
+        return today, today
+
+    @classmethod
+    def initial_for(cls, document: BillingDocument) -> dict:
+        """Return a draft's header as the form's initial data."""
+        return {name: getattr(document, name) for name in cls.document_fields}
+
+    def document_data(self) -> dict:
+        """Return the valid header as the draft services take it (the client apart)."""
+        return {name: self.cleaned_data[name] for name in self.document_fields}
+
 
 class QuoteForm(DocumentHeaderForm):
     """The quote's header: the planned period, and how long the offer holds."""
+
+    document_fields = (*DocumentHeaderForm.document_fields, "valid_until")
 
     valid_until = forms.DateField(
         label="Valable jusqu'au",
@@ -122,6 +142,23 @@ class InvoiceForm(DocumentHeaderForm):
             *(c for c in PaymentMode.choices if c[0] != PaymentMode.IMMEDIATE_ADVANCE),
         ],
     )
+    deposit_fields = ("deposit_amount", "deposit_paid_on", "deposit_mode")
+
+    @staticmethod
+    def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+        """An invoice usually covers the month so far."""
+        return today.replace(day=1), today
+
+    @classmethod
+    def initial_for(cls, invoice: Invoice) -> dict:
+        """Return a draft's header, deposit included, as the form's initial data."""
+        initial = super().initial_for(invoice)
+        if invoice.deposit_amount:
+            initial |= {name: getattr(invoice, name) for name in cls.deposit_fields}
+        return initial
+
+    def document_data(self) -> dict:
+        return {**super().document_data(), "deposit": self.cleaned_data["deposit"]}
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -130,7 +167,7 @@ class InvoiceForm(DocumentHeaderForm):
 
     def _clean_deposit(self, cleaned: dict) -> DepositData | None:
         """Return the deposit when one is given, all three fields together, else None."""
-        names = ("deposit_amount", "deposit_paid_on", "deposit_mode")
+        names = self.deposit_fields
         values = [cleaned.get(name) for name in names]
         if any(name in self.errors for name in names) or not any(values):
             return None
@@ -138,17 +175,6 @@ class InvoiceForm(DocumentHeaderForm):
             if not value:
                 self.add_error(name, "Précisez le montant, la date et le mode de l'acompte.")
         return DepositData(*values) if all(values) else None
-
-
-def deposit_initial(invoice) -> dict:
-    """Return a draft's deposit as the header form's initial data."""
-    if not invoice.deposit_amount:
-        return {}
-    return {
-        "deposit_amount": invoice.deposit_amount,
-        "deposit_paid_on": invoice.deposit_paid_on,
-        "deposit_mode": invoice.deposit_mode,
-    }
 
 
 class LineForm(forms.Form):
@@ -208,7 +234,7 @@ class LineForm(forms.Form):
 class BaseLineFormSet(forms.BaseFormSet):
     """The invoice lines; `period` (start, end) lets each line's date be checked against it."""
 
-    default_error_messages = {"too_few_forms": "Une facture doit comporter au moins une ligne."}
+    default_error_messages = {"too_few_forms": Invoice.kind.needs_a_line}
 
     def __init__(self, *args, provider: Provider, period=None, **kwargs):
         # A provider with a list of authorised natures may only invoice those.
@@ -238,16 +264,9 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def line_data(self) -> list[LineData]:
         """Return the valid, non-deleted rows as the service's LineData, in display order."""
+        names = [field.name for field in dataclasses.fields(LineData)]
         return [
-            LineData(
-                nature=form.cleaned_data["nature"],
-                service_date=form.cleaned_data["service_date"],
-                unit=form.cleaned_data["unit"],
-                quantity=form.cleaned_data["quantity"],
-                unit_price_ttc=form.cleaned_data["unit_price_ttc"],
-                vat_rate=form.cleaned_data["vat_rate"],
-                description=form.cleaned_data["description"],
-            )
+            LineData(**{name: form.cleaned_data[name] for name in names})
             for form in self._kept_forms()
         ]
 
@@ -255,7 +274,7 @@ class BaseLineFormSet(forms.BaseFormSet):
 class BaseQuoteLineFormSet(BaseLineFormSet):
     """The planned services of a quote: the same rows, dated within the planned period."""
 
-    default_error_messages = {"too_few_forms": "Un devis doit comporter au moins une ligne."}
+    default_error_messages = {"too_few_forms": Quote.kind.needs_a_line}
 
 
 def _line_formset(base: type[BaseLineFormSet]):
@@ -277,20 +296,10 @@ QuoteLineFormSet = _line_formset(BaseQuoteLineFormSet)
 LINES_PREFIX = "lines"
 
 
-def lines_initial(invoice) -> list[dict]:
-    """Return a draft invoice's (or quote's) lines as the formset's initial data."""
-    return [
-        {
-            "nature": line.nature,
-            "service_date": line.service_date,
-            "unit": line.unit,
-            "quantity": line.quantity,
-            "unit_price_ttc": line.unit_price_ttc,
-            "vat_rate": line.vat_rate,
-            "description": line.description,
-        }
-        for line in invoice.lines.select_related("nature")
-    ]
+def lines_initial(document: BillingDocument) -> list[dict]:
+    """Return a draft's lines as the formset's initial data."""
+    lines = document.lines.select_related("nature")
+    return [dict(vars(LineData.from_line(line))) for line in lines]
 
 
 class PaymentForm(forms.Form):

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from .views import quotes
+from .views import pdf
 
 app_name = "quotes"
 
 urlpatterns = [
-    path("<uuid:code>/pdf/", quotes.quote_pdf, name="pdf"),
+    path("<uuid:code>/pdf/", pdf.quote_pdf, name="pdf"),
 ]

@@ -11,8 +11,8 @@ from django.utils import timezone
 from clients.models import Cooperative, Role, User
 from invoices import services
 from invoices.models import (
+    DocumentSequence,
     Invoice,
-    InvoiceSequence,
     InvoiceStatus,
     PaymentMode,
     Quote,
@@ -117,7 +117,7 @@ def test_changelist_makes_as_many_queries_for_many_rows_as_for_few(staff, add_bi
 
 
 @pytest.mark.parametrize(
-    "model", ["clients_cooperative", "invoices_servicenature", "invoices_invoicesequence"]
+    "model", ["clients_cooperative", "invoices_servicenature", "invoices_documentsequence"]
 )
 def test_reference_data_changelist_loads_for_staff(staff, add_billing, model):
     add_billing(2)
@@ -143,7 +143,7 @@ def test_every_change_page_loads_for_staff_in_a_bounded_number_of_queries(
         change("invoices_servicenature", ServiceNature.objects.first().pk): 8,
         change("invoices_invoice", alice_invoice.pk): 14,
         change("invoices_payment", alice_invoice.payments.get().pk): 10,
-        change("invoices_invoicesequence", InvoiceSequence.objects.first().pk): 8,
+        change("invoices_documentsequence", DocumentSequence.objects.first().pk): 8,
         change("invoices_quote", Quote.objects.first().pk): 10,
         reverse("admin:clients_user_add"): 10,
     }

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from invoices.models import Payout, PayoutStatus
-from invoices.payouts import PAYOUT_TARGET
+from invoices.services.payouts import PAYOUT_TARGET
 
 from .models import PaymentRequest, RequestState
 from .schedule import PARIS, expected_debit, expected_transfer, validation_deadline

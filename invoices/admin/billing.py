@@ -4,6 +4,7 @@ Invoices and payments are written by `invoices.services` only (numbering, totals
 changes): here they are read-only, and issuing or cancelling runs the service from an action.
 """
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -13,9 +14,10 @@ from django.utils.html import format_html
 
 from invoices import services
 from invoices.models import (
+    BillingDocument,
+    DocumentSequence,
     Invoice,
     InvoiceLine,
-    InvoiceSequence,
     InvoiceStatus,
     Payment,
     ServiceNature,
@@ -23,9 +25,8 @@ from invoices.models import (
 from invoices.templatetags.fr_format import euros
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnly:
+    """Rows only the services write: staff see them, never add, change or delete them."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -35,6 +36,35 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+class BillingDocumentAdmin(admin.ModelAdmin):
+    """What the admin of every kind of billing document shows alike."""
+
+    pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
+    list_select_related = ("provider", "client")
+    list_filter = ("status", "issue_date", "provider")
+    search_fields = (
+        "number",
+        "client__birth_name",
+        "client__usage_name",
+        "client__email",
+        "provider__last_name",
+        "provider__trade_name",
+        "provider__worker_reference",
+    )
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj: BillingDocument) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse(self.pdf_url_name, kwargs={"code": obj.code})
+        return format_html('<a href="{}">Télécharger le PDF</a>', url)
 
 
 class InvoiceLineInline(ReadOnlyInline):
@@ -80,7 +110,8 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(BillingDocumentAdmin):
+    pdf_url_name = "invoices:pdf"
     list_display = (
         "__str__",
         "status",
@@ -92,18 +123,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "total_ttc_display",
         "amount_paid_display",
     )
-    list_select_related = ("provider", "client")
-    list_filter = ("status", "issue_date", "provider")
     date_hierarchy = "issue_date"
-    search_fields = (
-        "number",
-        "client__birth_name",
-        "client__usage_name",
-        "client__email",
-        "provider__last_name",
-        "provider__trade_name",
-        "provider__worker_reference",
-    )
     inlines = (InvoiceLineInline, PaymentInline)
     actions = ("issue_drafts", "cancel_invoices")
     fieldsets = (
@@ -171,62 +191,44 @@ class InvoiceAdmin(admin.ModelAdmin):
     def amount_paid_display(self, obj: Invoice) -> str:
         return euros(obj.amount_paid_total)
 
-    @admin.display(description="PDF")
-    def pdf_link(self, obj: Invoice) -> str:
-        if obj.pk is None:
-            return "—"
-        url = reverse("invoices:pdf", kwargs={"code": obj.code})
-        return format_html('<a href="{}">Télécharger le PDF</a>', url)
-
     @admin.action(description="Émettre les brouillons sélectionnés", permissions=["change"])
     def issue_drafts(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        # Oldest first, so the numbers follow the order in which the drafts were written.
-        drafts = list(queryset.filter(status=InvoiceStatus.DRAFT).order_by("created_at", "pk"))
-        self._report_skipped(request, queryset.count() - len(drafts), "ne sont pas des brouillons")
-        issued = self._run_service(
-            request,
-            drafts,
-            lambda invoice: services.invoice_issue(invoice=invoice, by=request.user),
-        )
-        if issued:
-            self.message_user(request, f"{issued} facture(s) émise(s).", messages.SUCCESS)
+        issue, skipped = services.invoice_issue, "ne sont pas des brouillons"
+        self._run_service(request, queryset, InvoiceStatus.DRAFT, issue, skipped, "émise(s)")
 
     @admin.action(
         description="Annuler les factures émises sélectionnées (sans paiement)",
         permissions=["change"],
     )
     def cancel_invoices(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        issued = list(queryset.filter(status=InvoiceStatus.ISSUED).order_by("created_at", "pk"))
-        self._report_skipped(request, queryset.count() - len(issued), "ne sont pas émises")
-        cancelled = self._run_service(
-            request,
-            issued,
-            lambda invoice: services.invoice_cancel(invoice=invoice, by=request.user),
-        )
-        if cancelled:
-            self.message_user(request, f"{cancelled} facture(s) annulée(s).", messages.SUCCESS)
+        cancel, skipped = services.invoice_cancel, "ne sont pas émises"
+        self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
 
-    def _run_service(self, request, invoices: list[Invoice], run) -> int:
-        """Run the service on each invoice in its own transaction; return how many succeeded."""
+    def _run_service(self, request, queryset, status: str, service, skipped: str, done: str):
+        """Run the service on the selected invoices in `status`, each in its own transaction;
+        report the others (`skipped`: why), each refusal, and how many were `done`.
+
+        Oldest first, so that issued numbers follow the order the drafts were written in.
+        """
+        invoices = list(queryset.filter(status=status).order_by("created_at", "pk"))
+        if left := queryset.count() - len(invoices):
+            self.message_user(
+                request, f"{left} facture(s) ignorée(s) : elles {skipped}.", messages.WARNING
+            )
         succeeded = 0
         for invoice in invoices:
             try:
-                run(invoice)
+                service(invoice=invoice, by=request.user)
             except ValidationError as exc:
                 self.message_user(request, f"{invoice} : {' '.join(exc.messages)}", messages.ERROR)
             else:
                 succeeded += 1
-        return succeeded
-
-    def _report_skipped(self, request, skipped: int, reason: str) -> None:
-        if skipped:
-            self.message_user(
-                request, f"{skipped} facture(s) ignorée(s) : elles {reason}.", messages.WARNING
-            )
+        if succeeded:
+            self.message_user(request, f"{succeeded} facture(s) {done}.", messages.SUCCESS)
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: a payment is recorded through `payment_record`, which also settles the invoice."""
 
     list_display = (
@@ -248,15 +250,6 @@ class PaymentAdmin(admin.ModelAdmin):
         "invoice__client__usage_name",
     )
     readonly_fields = ("tax_justified",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="client", ordering="invoice__client__birth_name")
     def client(self, obj: Payment) -> str:
@@ -295,19 +288,15 @@ class ServiceNatureAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(admin.ModelAdmin):
-    """Shown for audit; only `invoice_issue` moves a sequence, or numbering would get gaps."""
+@admin.register(DocumentSequence)
+class DocumentSequenceAdmin(ReadOnly, admin.ModelAdmin):
+    """Shown for audit; only numbering a document moves a sequence, or a series would get
+    gaps."""
 
-    list_display = ("year", "cooperative", "last_value")
+    list_display = ("year", "kind_name", "cooperative", "last_value")
     list_select_related = ("cooperative",)
-    list_filter = ("year",)
+    list_filter = ("kind", "year")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    @admin.display(description="type de document", ordering="kind")
+    def kind_name(self, obj: DocumentSequence) -> str:
+        return apps.get_model("invoices", obj.kind)._meta.verbose_name

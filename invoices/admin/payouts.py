@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from clients.validators import mask_iban, validate_bic, validate_iban
-from invoices import payouts
 from invoices.models import Payout, PayoutBatch, PayoutStatus
 from invoices.sepa import batch_xml
+from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
 
 

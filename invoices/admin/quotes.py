@@ -1,12 +1,10 @@
 """Admin for quotes: read-only (providers write them through invoices.services)."""
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 
 from invoices.models import Quote, QuoteLine
 
-from .billing import InvoiceLineInline
+from .billing import BillingDocumentAdmin, InvoiceLineInline, ReadOnly
 
 
 class QuoteLineInline(InvoiceLineInline):
@@ -14,11 +12,9 @@ class QuoteLineInline(InvoiceLineInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ReadOnly, BillingDocumentAdmin):
+    pdf_url_name = "quotes:pdf"
     list_display = ("__str__", "status", "issue_date", "valid_until", "provider", "client")
-    list_select_related = ("provider", "client")
-    list_filter = ("status", "issue_date", "provider")
-    search_fields = ("number", "client__birth_name", "client__usage_name", "client__email")
     inlines = (QuoteLineInline,)
     fields = (
         "number",
@@ -38,16 +34,3 @@ class QuoteAdmin(admin.ModelAdmin):
         "notes",
     )
     readonly_fields = fields
-
-    @admin.display(description="PDF")
-    def pdf_link(self, obj: Quote) -> str:
-        return format_html('<a href="{}">Télécharger</a>', reverse("quotes:pdf", args=[obj.code]))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -10,22 +10,27 @@ from .attestations import (  # noqa: F401
     attestation_upload_to,
 )
 from .billing import (  # noqa: F401
-    CENT,
     Invoice,
     InvoiceLine,
     InvoiceQuerySet,
-    InvoiceSequence,
     InvoiceStatus,
     Payment,
     PaymentMode,
     PaymentQuerySet,
     PaymentReversal,
     Regime,
-    ServiceLine,
     ServiceNature,
+)
+from .documents import (  # noqa: F401
+    CENT,
+    BillingDocument,
+    BillingDocumentQuerySet,
+    DocumentKind,
+    DocumentSequence,
+    ServiceLine,
     Unit,
     round_cents,
 )
 from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
-from .quotes import Quote, QuoteLine, QuoteQuerySet, QuoteStatus  # noqa: F401
+from .quotes import Quote, QuoteLine, QuoteStatus  # noqa: F401
 from .tax import TaxRuleSet, TaxRuleSetQuerySet, TaxSubCeiling  # noqa: F401

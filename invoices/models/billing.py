@@ -1,19 +1,20 @@
 """Invoices, their lines, the natures of service, payments and reversals."""
 
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
-from django.utils import timezone
 
-CENT = Decimal("0.01")
-
-
-def round_cents(value: Decimal) -> Decimal:
-    """Round a money amount to the cent, half away from zero (the French invoicing habit)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+from .documents import (
+    BillingDocument,
+    BillingDocumentQuerySet,
+    DocumentKind,
+    ServiceLine,
+    line_constraints,
+    status_field,
+)
 
 
 class Regime(models.TextChoices):
@@ -68,35 +69,7 @@ class PaymentMode(models.TextChoices):
     IMMEDIATE_ADVANCE = "avance_immediate", "Avance immédiate (URSSAF)"
 
 
-class InvoiceSequence(models.Model):
-    """The last number given per cooperative and year; locked while an invoice is issued."""
-
-    cooperative = models.ForeignKey("clients.Cooperative", on_delete=models.PROTECT)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cooperative", "year"], name="one_sequence_per_year")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} : {self.last_value}"
-
-
-class InvoiceQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Invoices this user may see: a provider's own, a client's issued ones, all for staff."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_provider:
-            return self.filter(provider=user.provider)
-        if user.is_client:
-            return self.filter(client=user.client).exclude(status=InvoiceStatus.DRAFT)
-        if user.is_cooperative_staff:
-            return self
-        return self.none()
-
+class InvoiceQuerySet(BillingDocumentQuerySet):
     def unpaid(self):
         return self.filter(status=InvoiceStatus.ISSUED)
 
@@ -123,37 +96,8 @@ class InvoiceQuerySet(models.QuerySet):
         )
 
 
-class Invoice(models.Model):
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(
-        "clients.Cooperative", on_delete=models.PROTECT, related_name="invoices"
-    )
-    provider = models.ForeignKey(
-        "clients.Provider", on_delete=models.PROTECT, related_name="invoices"
-    )
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
-    status = models.CharField(
-        "statut", max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
-    )
-    # NULL until issued, so the unique constraint ignores drafts.
-    number = models.CharField(  # noqa: DJ001
-        "numéro", max_length=20, null=True, blank=True, editable=False
-    )
-    year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    issue_date = models.DateField("date d'émission", null=True, blank=True)
-    period_start = models.DateField("début de la période de service")
-    period_end = models.DateField("fin de la période de service")
-    total_ht = models.DecimalField(
-        "total HT", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
-    total_tva = models.DecimalField(
-        "total TVA", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
-    total_ttc = models.DecimalField(
-        "total TTC", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
-    notes = models.TextField("mentions complémentaires", blank=True)
+class Invoice(BillingDocument):
+    status = status_field(InvoiceStatus)
     # The cancelled invoice this one corrects ("Corriger et renvoyer" in the payment triage):
     # printed as "annule et remplace la facture n° …".
     replaces = models.OneToOneField(
@@ -175,45 +119,27 @@ class Invoice(models.Model):
     deposit_mode = models.CharField(
         "mode de paiement de l'acompte", max_length=20, choices=PaymentMode.choices, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    kind = DocumentKind(
+        number_prefix="",
+        numbered_status=InvoiceStatus.ISSUED,
+        draft_label="Brouillon",
+        noun="facture",
+        needs_a_line="Une facture doit comporter au moins une ligne.",
+        not_editable="Une facture émise ne peut plus être modifiée.",
+        not_deletable="Seul un brouillon peut être supprimé.",
+        already_numbered="Cette facture a déjà été émise.",
+        numbered_before="une facture a déjà été émise",
+    )
+
     objects = InvoiceQuerySet.as_manager()
 
-    class Meta:
+    class Meta(BillingDocument.Meta):
         verbose_name = "facture"
-        ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["cooperative", "number"],
-                condition=Q(number__isnull=False),
-                name="invoice_number_unique_per_cooperative",
-            ),
-            models.UniqueConstraint(
-                fields=["cooperative", "year", "sequence"],
-                condition=Q(sequence__isnull=False),
-                name="invoice_sequence_unique_per_year",
-            ),
-            models.CheckConstraint(
-                condition=Q(total_ht__gte=0) & Q(total_tva__gte=0) & Q(total_ttc__gte=0),
-                name="invoice_amounts_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=Q(total_ttc=F("total_ht") + F("total_tva")),
-                name="invoice_ttc_is_ht_plus_tva",
-            ),
-            models.CheckConstraint(
-                condition=Q(period_end__gte=F("period_start")),
-                name="invoice_period_ordered",
-                violation_error_message="La fin de période précède son début.",
-            ),
-            models.CheckConstraint(
-                condition=Q(status=InvoiceStatus.DRAFT)
-                | (Q(number__isnull=False) & Q(issue_date__isnull=False)),
-                name="invoice_issued_has_number",
-            ),
+            *BillingDocument.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(deposit_amount=0)
                 | (
@@ -231,86 +157,35 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [
+            *BillingDocument.Meta.indexes,
             models.Index(fields=["provider", "status"]),
             models.Index(fields=["client"]),
-            # The provider's lists show their newest invoices first: read them off this index
-            # instead of sorting thousands of rows for one page.
-            models.Index(fields=["provider", "-created_at", "-id"], name="invoice_provider_recent"),
         ]
 
-    def __str__(self) -> str:
-        return self.number or f"Brouillon du {timezone.localdate(self.created_at):%d/%m/%Y}"
+    @property
+    def is_payable(self) -> bool:
+        """Issued and not settled: a payment may be recorded on it."""
+        return self.status == InvoiceStatus.ISSUED
 
     @property
-    def is_editable(self) -> bool:
-        return self.status == InvoiceStatus.DRAFT
+    def can_be_cancelled(self) -> bool:
+        """Issued and not settled; the service also refuses one with a payment or at URSSAF."""
+        return self.status == InvoiceStatus.ISSUED
 
     @property
-    def credit_share(self) -> Decimal:
-        """The half of the invoice that the tax credit (or the avance immédiate) covers."""
-        return round_cents(self.total_ttc / 2)
+    def is_paid(self) -> bool:
+        return self.status == InvoiceStatus.PAID
 
-
-class Unit(models.TextChoices):
-    # URSSAF's `unite` values.
-    HOUR = "HEURE", "heure"
-    FLAT = "FORFAIT", "forfait"
-
-
-class ServiceLine(models.Model):
-    """A line of services, priced as URSSAF wants it: on an invoice, or planned on a quote."""
-
-    nature = models.ForeignKey(ServiceNature, on_delete=models.PROTECT, verbose_name="nature")
-    description = models.CharField("description", max_length=200, blank=True)
-    service_date = models.DateField("date d'intervention")
-    unit = models.CharField("unité", max_length=8, choices=Unit.choices, default=Unit.HOUR)
-    quantity = models.DecimalField("quantité", max_digits=7, decimal_places=2)
-    # URSSAF accepts three decimals on the unit price only (mntUnitaireTTC).
-    unit_price_ttc = models.DecimalField("prix unitaire TTC", max_digits=10, decimal_places=3)
-    vat_rate = models.DecimalField("taux de TVA (%)", max_digits=4, decimal_places=2)
-    total_ht = models.DecimalField("total HT", max_digits=10, decimal_places=2)
-    total_tva = models.DecimalField("TVA", max_digits=10, decimal_places=2)
-    total_ttc = models.DecimalField("total TTC", max_digits=10, decimal_places=2)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return f"{self.nature} — {self.quantity} {self.get_unit_display()}"
-
-    def compute_totals(self) -> None:
-        """Derive HT/TVA/TTC from quantity, unit price and VAT rate, each to the cent."""
-        self.total_ttc = round_cents(self.quantity * self.unit_price_ttc)
-        self.total_ht = round_cents(self.total_ttc / (1 + self.vat_rate / 100))
-        self.total_tva = self.total_ttc - self.total_ht
-
-
-def line_constraints(prefix: str) -> list[models.BaseConstraint]:
-    """The amounts of a line: not negative, and TTC = HT + TVA."""
-    return [
-        models.CheckConstraint(
-            condition=Q(quantity__gt=0)
-            & Q(unit_price_ttc__gte=0)
-            & Q(vat_rate__gte=0)
-            & Q(total_ht__gte=0)
-            & Q(total_tva__gte=0)
-            & Q(total_ttc__gte=0),
-            name=f"{prefix}_amounts_not_negative",
-        ),
-        models.CheckConstraint(
-            condition=Q(total_ttc=F("total_ht") + F("total_tva")),
-            name=f"{prefix}_ttc_is_ht_plus_tva",
-        ),
-    ]
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == InvoiceStatus.CANCELLED
 
 
 class InvoiceLine(ServiceLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
 
-    class Meta:
+    class Meta(ServiceLine.Meta):
         verbose_name = "ligne de facture"
-        ordering = ["position", "service_date", "pk"]
         constraints = line_constraints("line")
 
 
@@ -410,6 +285,3 @@ class PaymentReversal(models.Model):
 
     def __str__(self) -> str:
         return f"Reprise de {self.payment.amount} € le {self.reversed_on:%d/%m/%Y}"
-
-
-# --- Annual tax attestations and the dated tax configuration --------------------------------

@@ -1,11 +1,11 @@
-"""Business writes on invoices, payments and quotes. Views and tasks call these, never the ORM
-directly. Import them from here."""
+"""Business writes on billing documents (quotes, invoices), payments, payouts and reversals.
+Views and tasks call these, never the ORM directly. Import them from here, or the payouts and
+reversals modules (`from invoices.services import payouts`)."""
 
 from .billing import (
     CANCEL_REFUSED,
     DEPOSIT_REFERENCE,
     DepositData,
-    LineData,
     amount_paid,
     invoice_cancel,
     invoice_create_draft,
@@ -14,6 +14,7 @@ from .billing import (
     invoice_update_draft,
     payment_record,
 )
+from .documents import LineData
 from .quotes import (
     quote_create_draft,
     quote_delete_draft,

@@ -12,34 +12,15 @@ from django.utils import timezone
 
 from clients.models import Client, Provider, User
 
-from ..models import (
-    Invoice,
-    InvoiceLine,
-    InvoiceSequence,
-    InvoiceStatus,
-    Payment,
-    PaymentMode,
-    ServiceNature,
-    Unit,
-)
-from ..payouts import payout_open
+from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
+from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
+from .payouts import payout_open
 
 logger = logging.getLogger(__name__)
 
 # A deposit may be paid on the quote, some weeks before the invoice is issued.
 _ACOMPTE_TOLERANCE = timedelta(days=90)
 DEPOSIT_REFERENCE = "Acompte sur devis"
-
-
-@dataclass(frozen=True)
-class LineData:
-    nature: ServiceNature
-    service_date: date
-    quantity: Decimal
-    unit_price_ttc: Decimal
-    vat_rate: Decimal
-    unit: str = Unit.HOUR
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,72 +45,6 @@ def _deposit_errors(deposit: DepositData | None) -> list[str]:
     return errors
 
 
-def _set_deposit(invoice: Invoice, deposit: DepositData | None) -> None:
-    invoice.deposit_amount = deposit.amount if deposit else Decimal("0")
-    invoice.deposit_paid_on = deposit.paid_on if deposit else None
-    invoice.deposit_mode = deposit.mode if deposit else ""
-
-
-def check_draft_inputs(
-    *,
-    provider: Provider,
-    client: Client,
-    period_start: date,
-    period_end: date,
-    lines,
-    deposit: DepositData | None = None,
-    document: str = "Une facture",
-) -> None:
-    """Raise ValidationError (every French message at once) for a draft invoice or quote that
-    cannot be saved: client not the provider's, period, lines, natures, deposit."""
-    errors: list[str] = _deposit_errors(deposit)
-    if not client.providers.filter(pk=provider.pk).exists():
-        errors.append("Ce client n'est pas rattaché à votre compte.")
-    if period_end < period_start:
-        errors.append("La fin de la période de service précède son début.")
-    if not lines:
-        errors.append(f"{document} doit comporter au moins une ligne.")
-    allowed = set(provider.natures.values_list("pk", flat=True))
-    for index, line in enumerate(lines, start=1):
-        if allowed and line.nature.pk not in allowed:
-            errors.append(f"Ligne {index} : vous n'êtes pas habilité(e) pour « {line.nature} ».")
-        if not period_start <= line.service_date <= period_end:
-            errors.append(f"Ligne {index} : la date d'intervention est hors de la période.")
-        if line.quantity <= 0:
-            errors.append(f"Ligne {index} : la quantité doit être positive.")
-        if line.unit_price_ttc < 0 or line.vat_rate < 0:
-            errors.append(f"Ligne {index} : les montants ne peuvent pas être négatifs.")
-    if errors:
-        raise ValidationError(errors)
-
-
-def build_lines(
-    document, lines: list[LineData], *, model=InvoiceLine, parent: str = "invoice"
-) -> list:
-    """Validate the lines of an invoice (or, with QuoteLine and "quote", of a quote) and set
-    the document's totals from them; nothing is saved yet."""
-    objs = []
-    for position, data in enumerate(lines):
-        line = model(
-            **{parent: document},
-            nature=data.nature,
-            description=data.description,
-            service_date=data.service_date,
-            unit=data.unit,
-            quantity=data.quantity,
-            unit_price_ttc=data.unit_price_ttc,
-            vat_rate=data.vat_rate,
-            position=position,
-        )
-        line.compute_totals()
-        line.full_clean(exclude=[parent])
-        objs.append(line)
-    document.total_ht = sum((line.total_ht for line in objs), Decimal("0.00"))
-    document.total_tva = sum((line.total_tva for line in objs), Decimal("0.00"))
-    document.total_ttc = sum((line.total_ttc for line in objs), Decimal("0.00"))
-    return objs
-
-
 @transaction.atomic
 def invoice_create_draft(
     *,
@@ -148,14 +63,6 @@ def invoice_create_draft(
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
     """
-    check_draft_inputs(
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        deposit=deposit,
-    )
     invoice = Invoice(
         cooperative=provider.cooperative,
         provider=provider,
@@ -165,12 +72,7 @@ def invoice_create_draft(
         notes=notes,
         replaces=replaces,
     )
-    _set_deposit(invoice, deposit)
-    built = build_lines(invoice, lines)
-    invoice.full_clean()  # after the totals: an overflowing sum is refused, not a DB error
-    invoice.save()
-    InvoiceLine.objects.bulk_create(built)
-    return invoice
+    return _save_draft(invoice, lines, deposit)
 
 
 @transaction.atomic
@@ -187,46 +89,16 @@ def invoice_update_draft(
 
     Raises ValidationError once it is issued, or like `invoice_create_draft`.
     """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if not invoice.is_editable:
-        raise ValidationError("Une facture émise ne peut plus être modifiée.")
-    check_draft_inputs(
-        provider=invoice.provider,
-        client=invoice.client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        deposit=deposit,
-    )
-    invoice.period_start = period_start
-    invoice.period_end = period_end
-    invoice.notes = notes
-    _set_deposit(invoice, deposit)
-    built = build_lines(invoice, lines)
-    invoice.full_clean()
-    invoice.save()
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(built)
-    return invoice
+    invoice = draft_lock(invoice)
+    invoice.period_start, invoice.period_end, invoice.notes = period_start, period_end, notes
+    return _save_draft(invoice, lines, deposit)
 
 
-def _allocate_number(invoice: Invoice, year: int) -> None:
-    """Take the next number of the year under a row lock.
-
-    The sequence row is locked until the surrounding transaction ends, so two concurrent issues
-    are serialised and a rolled-back issue gives its number back: numbering stays gap-free.
-    """
-    InvoiceSequence.objects.bulk_create(
-        [InvoiceSequence(cooperative=invoice.cooperative, year=year)], ignore_conflicts=True
-    )
-    sequence = InvoiceSequence.objects.select_for_update().get(
-        cooperative=invoice.cooperative, year=year
-    )
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    invoice.year = year
-    invoice.sequence = sequence.last_value
-    invoice.number = f"{year}-{sequence.last_value:05d}"
+def _save_draft(invoice: Invoice, lines: list[LineData], deposit: DepositData | None) -> Invoice:
+    invoice.deposit_amount = deposit.amount if deposit else Decimal("0")
+    invoice.deposit_paid_on = deposit.paid_on if deposit else None
+    invoice.deposit_mode = deposit.mode if deposit else ""
+    return draft_save(invoice, lines, errors=_deposit_errors(deposit))
 
 
 @transaction.atomic
@@ -239,32 +111,9 @@ def invoice_issue(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
     commit. Returns the issued invoice; raises ValidationError if it is not a draft, has no
     line, the date is refused, or a check of the avance immédiate fails (nothing is saved).
     """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError("Cette facture a déjà été émise.")
-    if not invoice.lines.exists():
-        raise ValidationError("Une facture doit comporter au moins une ligne.")
-    today = timezone.localdate()
-    issue_date = on or today
-    if issue_date > today:
+    if on is not None and on > timezone.localdate():
         raise ValidationError("Une facture ne peut pas être émise à une date future.")
-    _allocate_number(invoice, issue_date.year)
-    latest = (
-        Invoice.objects.filter(cooperative=invoice.cooperative, year=issue_date.year)
-        .exclude(issue_date=None)
-        .order_by("-issue_date")
-        .values_list("issue_date", flat=True)
-        .first()
-    )
-    if latest and issue_date < latest:
-        # Checked under the sequence lock, so no concurrent issue can slip in between.
-        raise ValidationError(
-            f"La numérotation doit suivre l'ordre des dates : une facture a déjà été émise "
-            f"le {latest:%d/%m/%Y}."
-        )
-    invoice.issue_date = issue_date
-    invoice.issued_at = timezone.now()
-    invoice.status = InvoiceStatus.ISSUED
+    invoice = draft_number(invoice, on=on)
     invoice.save()
     _record_deposit(invoice, by)
     # Imported here: the urssaf app builds on invoices, not the other way round.
@@ -290,17 +139,14 @@ def _record_deposit(invoice: Invoice, by: User) -> None:
 @transaction.atomic
 def invoice_delete_draft(*, invoice: Invoice) -> None:
     """Delete a draft; an issued invoice is never deleted (cancel it instead)."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError("Seul un brouillon peut être supprimé.")
-    invoice.delete()
+    draft_delete(invoice)
 
 
 @transaction.atomic
 def invoice_cancel(*, invoice: Invoice, by: User) -> Invoice:
     """Cancel an issued invoice that has received no payment; its number stays used."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.ISSUED:
+    if not invoice.can_be_cancelled:
         raise ValidationError("Seule une facture émise et non payée peut être annulée.")
     _refuse_if_urssaf_pays(invoice, CANCEL_REFUSED)
     if invoice.payments.effective().exists():
@@ -337,7 +183,7 @@ def payment_record(
     than what is still due, or an ordinary payment on an invoice URSSAF is paying.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.ISSUED:
+    if not invoice.is_payable:
         raise ValidationError("Un paiement ne peut être enregistré que sur une facture émise.")
     if mode != PaymentMode.IMMEDIATE_ADVANCE:
         _refuse_if_urssaf_pays(invoice)

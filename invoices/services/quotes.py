@@ -5,13 +5,13 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from clients.models import Client, Cooperative, Provider, User
+from clients.models import Client, Provider, User
 
-from ..models import Invoice, Quote, QuoteLine, QuoteStatus
-from .billing import LineData, build_lines, check_draft_inputs, invoice_create_draft
+from ..models import Invoice, Quote, QuoteStatus
+from .billing import invoice_create_draft
+from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
 
 logger = logging.getLogger(__name__)
 
@@ -20,25 +20,10 @@ DEFAULT_VALIDITY = timedelta(days=30)
 ANSWERS = (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED)
 
 
-def _check(*, provider, client, period_start, period_end, lines, valid_until) -> None:
-    check_draft_inputs(
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        document="Un devis",
-    )
+def _validity_errors(valid_until: date | None) -> list[str]:
     if valid_until is not None and valid_until < timezone.localdate():
-        raise ValidationError("La date de validité du devis est déjà passée.")
-
-
-def _save_lines(quote: Quote, lines: list[LineData]) -> None:
-    built = build_lines(quote, lines, model=QuoteLine, parent="quote")
-    quote.full_clean()
-    quote.save()
-    quote.lines.all().delete()
-    QuoteLine.objects.bulk_create(built)
+        return ["La date de validité du devis est déjà passée."]
+    return []
 
 
 @transaction.atomic
@@ -57,14 +42,6 @@ def quote_create_draft(
     Raises ValidationError (French messages) like an invoice draft, or for a validity date
     already past.
     """
-    _check(
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        valid_until=valid_until,
-    )
     quote = Quote(
         cooperative=provider.cooperative,
         provider=provider,
@@ -74,8 +51,7 @@ def quote_create_draft(
         notes=notes,
         valid_until=valid_until,
     )
-    _save_lines(quote, lines)
-    return quote
+    return draft_save(quote, lines, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
@@ -89,30 +65,16 @@ def quote_update_draft(
     valid_until: date | None = None,
 ) -> Quote:
     """Replace a draft quote's period, notes, validity and lines; a sent quote never changes."""
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    if not quote.is_editable:
-        raise ValidationError("Un devis envoyé ne peut plus être modifié.")
-    _check(
-        provider=quote.provider,
-        client=quote.client,
-        period_start=period_start,
-        period_end=period_end,
-        lines=lines,
-        valid_until=valid_until,
-    )
+    quote = draft_lock(quote)
     quote.period_start, quote.period_end = period_start, period_end
     quote.notes, quote.valid_until = notes, valid_until
-    _save_lines(quote, lines)
-    return quote
+    return draft_save(quote, lines, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
 def quote_delete_draft(*, quote: Quote) -> None:
     """Delete a draft quote; a sent one stays (the client has it)."""
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    if not quote.is_editable:
-        raise ValidationError("Seul un devis en brouillon peut être supprimé.")
-    quote.delete()
+    draft_delete(quote)
 
 
 @transaction.atomic
@@ -121,23 +83,8 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 
     Raises ValidationError when it is not a draft or has no line.
     """
-    # The cooperative row serialises numbering: two quotes sent at once get distinct numbers.
-    Cooperative.objects.select_for_update().get(pk=quote.cooperative_id)
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    if not quote.is_editable:
-        raise ValidationError("Ce devis a déjà été envoyé.")
-    if not quote.lines.exists():
-        raise ValidationError("Un devis doit comporter au moins une ligne.")
-    today = timezone.localdate()
-    last = Quote.objects.filter(cooperative_id=quote.cooperative_id, year=today.year).aggregate(
-        last=Max("sequence")
-    )["last"]
-    quote.year, quote.sequence = today.year, (last or 0) + 1
-    quote.number = f"D{today.year}-{quote.sequence:05d}"
-    quote.issue_date = today
-    quote.valid_until = quote.valid_until or today + DEFAULT_VALIDITY
-    quote.status = QuoteStatus.SENT
-    quote.sent_at = timezone.now()
+    quote = draft_number(quote)
+    quote.valid_until = quote.valid_until or quote.issue_date + DEFAULT_VALIDITY
     quote.full_clean()
     quote.save()
     logger.info("Quote %s sent by user %s", quote.number, by.pk)
@@ -148,7 +95,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 def quote_record_answer(*, quote: Quote, accepted: bool, by: User) -> Quote:
     """Record the client's answer to a sent quote (signed "bon pour accord", or refused)."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    if quote.status != QuoteStatus.SENT:
+    if not quote.awaits_answer:
         raise ValidationError("Seul un devis envoyé, sans réponse, peut être accepté ou refusé.")
     if accepted and quote.is_expired():
         raise ValidationError(
@@ -170,22 +117,11 @@ def quote_invoice(*, quote: Quote, by: User) -> Invoice:
     ValidationError when the quote is not accepted or already has its invoice.
     """
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    if quote.status != QuoteStatus.ACCEPTED:
+    if not quote.is_accepted:
         raise ValidationError("Seul un devis accepté par le client peut être facturé.")
     if quote.invoice_id is not None:
         raise ValidationError("Ce devis a déjà sa facture.")
-    lines = [
-        LineData(
-            nature=line.nature,
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price_ttc=line.unit_price_ttc,
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            description=line.description,
-        )
-        for line in quote.lines.select_related("nature")
-    ]
+    lines = [LineData.from_line(line) for line in quote.lines.select_related("nature")]
     notes = "\n".join(filter(None, [f"Selon notre devis n° {quote.number}.", quote.notes]))
     invoice = invoice_create_draft(
         provider=quote.provider,

@@ -1,4 +1,8 @@
-"""The invoice as a document: the PDF every role downloads and the figures the pages show."""
+"""Billing documents as documents: the PDF every role downloads and the figures the pages show.
+
+The page and the PDF of a document take their figures from the same context, so they never
+disagree.
+"""
 
 import logging
 from dataclasses import dataclass
@@ -6,12 +10,13 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from invoices.models import Invoice, InvoiceStatus, Quote, round_cents
+from invoices.models import BillingDocument, Invoice, Quote, round_cents
 from invoices.pdf import render_pdf
 from invoices.templatetags.fr_format import euros
+
+from .documents import get_document
 
 logger = logging.getLogger(__name__)
 
@@ -39,75 +44,66 @@ def _vat_summary(lines) -> list[VatSummary]:
     return [VatSummary(rate, base, tva) for rate, (base, tva) in sorted(by_rate.items())]
 
 
-def invoice_document_context(invoice: Invoice) -> dict:
-    """Return what the invoice document shows: lines, payments, VAT by rate, paid and due.
-
-    Shared by the PDF and the client's detail page so both always agree on the figures.
-    """
-    lines = list(invoice.lines.select_related("nature"))
+def document_context(document: BillingDocument) -> dict:
+    """Return what every kind of document shows: parties, lines, VAT by rate."""
+    lines = list(document.lines.select_related("nature"))
     for line in lines:
         line.unit_price_display = _unit_price(line.unit_price_ttc)
+    return {
+        "document": document,
+        "cooperative": document.cooperative,
+        "provider": document.provider,
+        "client": document.client,
+        "lines": lines,
+        "vat_summary": _vat_summary(lines),
+    }
+
+
+def invoice_document_context(invoice: Invoice) -> dict:
+    """Return what the invoice shows, on its pages and in its PDF: the document, the payments
+    received and those taken back, what was paid and what is due."""
     every_payment = list(invoice.payments.select_related("reversal"))
     # A payment taken back (PaymentReversal) is listed apart and no longer counts as paid.
     payments = [p for p in every_payment if not p.is_reversed]
-    reversed_payments = [p for p in every_payment if p.is_reversed]
     amount_paid = sum((p.amount for p in payments), Decimal("0.00"))
-    # A cancelled invoice is owed by nobody, whatever it was worth.
-    amount_due = (
-        Decimal("0.00")
-        if invoice.status == InvoiceStatus.CANCELLED
-        else invoice.total_ttc - amount_paid
-    )
     return {
+        **document_context(invoice),
         "invoice": invoice,
-        "cooperative": invoice.cooperative,
-        "provider": invoice.provider,
-        "client": invoice.client,
-        "lines": lines,
         "payments": payments,
-        "reversed_payments": reversed_payments,
+        "reversed_payments": [p for p in every_payment if p.is_reversed],
         "amount_paid": amount_paid,
-        "amount_due": amount_due,
-        "vat_summary": _vat_summary(lines),
-        "is_draft": invoice.status == InvoiceStatus.DRAFT,
-        "is_cancelled": invoice.status == InvoiceStatus.CANCELLED,
+        # A cancelled invoice is owed by nobody, whatever it was worth.
+        "amount_due": Decimal("0.00") if invoice.is_cancelled else invoice.total_ttc - amount_paid,
     }
 
 
 def quote_document_context(quote: Quote) -> dict:
-    """Return what the quote shows, on its page and in its PDF: lines, VAT by rate, validity."""
-    lines = list(quote.lines.select_related("nature"))
-    for line in lines:
-        line.unit_price_display = _unit_price(line.unit_price_ttc)
-    return {
-        "quote": quote,
-        "cooperative": quote.cooperative,
-        "provider": quote.provider,
-        "client": quote.client,
-        "lines": lines,
-        "vat_summary": _vat_summary(lines),
-        "is_draft": quote.is_editable,
-        "is_expired": quote.is_expired(),
-        "credit_share": round_cents(quote.total_ttc / 2),
-    }
+    """Return what the quote shows, on its page and in its PDF."""
+    return {**document_context(quote), "quote": quote, "is_expired": quote.is_expired()}
 
 
-def pdf_filename(invoice: Invoice) -> str:
-    if invoice.number:
-        return f"facture-{invoice.number}.pdf"
-    return f"facture-brouillon-{str(invoice.code)[:8]}.pdf"
+def _pdf_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    document = context["document"]
+    pdf = render_pdf(template, context)
+    logger.info(
+        "%s PDF %s rendered for user %s", type(document).__name__, document.pk, request.user.pk
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.pdf_filename}"'
+    return response
 
 
 @require_GET
 @login_required
 def invoice_pdf(request: HttpRequest, code) -> HttpResponse:
     """Download the invoice PDF: a provider's own, a client's issued ones, any for staff."""
-    invoice = get_object_or_404(
-        Invoice.objects.for_user(request.user).select_related("cooperative", "provider", "client"),
-        code=code,
-    )
-    pdf = render_pdf("pdf/invoice.html", invoice_document_context(invoice))
-    logger.info("Invoice PDF %s rendered for user %s", invoice.pk, request.user.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(invoice)}"'
-    return response
+    invoice = get_document(request, Invoice, code)
+    return _pdf_response(request, "pdf/invoice.html", invoice_document_context(invoice))
+
+
+@require_GET
+@login_required
+def quote_pdf(request: HttpRequest, code) -> HttpResponse:
+    """Download the quote PDF: a provider's own, a client's sent ones, any for staff."""
+    quote = get_document(request, Quote, code)
+    return _pdf_response(request, "pdf/quote.html", quote_document_context(quote))

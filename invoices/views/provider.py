@@ -10,30 +10,22 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.access import provider_required
 from clients.forms import add_service_errors
-from clients.models import Client, Provider
+from clients.models import Provider
 from urssaf.models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
 from urssaf.services import ordinary_payment_refusal, payment_request_refresh
 from urssaf.timeline import latest_request, payment_timeline
 
 from .. import services
-from ..forms import (
-    LINES_PREFIX,
-    FollowUp,
-    InvoiceFilterForm,
-    InvoiceForm,
-    LineFormSet,
-    PaymentForm,
-    deposit_initial,
-    lines_initial,
-)
+from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
 from ..templatetags.fr_format import euros
+from .documents import DocumentScreens, draft_form, get_document, run_service
 from .pdf import invoice_document_context
 
 INVOICES_PER_PAGE = 25
@@ -41,23 +33,24 @@ RECENT_INVOICES = 5
 ZERO = Decimal("0.00")
 
 
-def _get_invoice_for_provider(request: HttpRequest, code) -> Invoice:
-    """Return one of the provider's invoices; another provider's is a 404, like a missing one."""
-    return get_object_or_404(
-        Invoice.objects.for_user(request.user).select_related("client", "cooperative", "provider"),
-        code=code,
-    )
+INVOICES = DocumentScreens(
+    model=Invoice,
+    form=InvoiceForm,
+    formset=LineFormSet,
+    create=services.invoice_create_draft,
+    update=services.invoice_update_draft,
+    template="provider/invoice_form.html",
+    detail="provider:invoice_detail",
+    related=(),
+    created="Brouillon enregistré : relisez-le puis émettez-le.",
+    saved="Brouillon enregistré.",
+)
 
 
 def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     """Return the first day of `day`'s month and the first day of the next month."""
     first = day.replace(day=1)
     return first, (first + dt.timedelta(days=32)).replace(day=1)
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _money(field: str, condition: Q) -> Coalesce:
@@ -177,113 +170,22 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "provider/invoice_list.html", {"form": form, "page": page})
 
 
-def bind_document_forms(
-    request: HttpRequest,
-    provider: Provider,
-    form_class=InvoiceForm,
-    formset_class=LineFormSet,
-    **form_kwargs,
-):
-    """Bind an invoice's (or a quote's) header and lines; the lines are checked against the
-    header's period."""
-    form = form_class(request.POST, provider=provider, **form_kwargs)
-    period = (
-        (form.cleaned_data["period_start"], form.cleaned_data["period_end"])
-        if form.is_valid()
-        else None
-    )
-    formset = formset_class(request.POST, prefix=LINES_PREFIX, provider=provider, period=period)
-    return form, formset
-
-
-def preselected_client(request: HttpRequest, provider: Provider) -> Client | None:
-    code = request.GET.get("client")
-    if not code:
-        return None
-    try:
-        return Client.objects.for_provider(provider).filter(code=code).first()
-    except ValidationError:  # not a UUID: nothing to preselect
-        return None
-
-
 @provider_required
 @require_http_methods(["GET", "POST"])
 def invoice_create(request: HttpRequest) -> HttpResponse:
-    provider = request.user.provider
-    if request.method == "POST":
-        form, formset = bind_document_forms(request, provider)
-        if form.is_valid() and formset.is_valid():
-            try:
-                invoice = services.invoice_create_draft(
-                    provider=provider,
-                    client=form.cleaned_data["client"],
-                    period_start=form.cleaned_data["period_start"],
-                    period_end=form.cleaned_data["period_end"],
-                    lines=formset.line_data(),
-                    notes=form.cleaned_data["notes"],
-                    deposit=form.cleaned_data["deposit"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Brouillon enregistré : relisez-le puis émettez-le.")
-                return redirect("provider:invoice_detail", code=invoice.code)
-    else:
-        today = timezone.localdate()
-        initial = {"period_start": today.replace(day=1), "period_end": today}
-        initial["client"] = preselected_client(request, provider)
-        form = InvoiceForm(provider=provider, initial=initial)
-        formset = LineFormSet(prefix=LINES_PREFIX, provider=provider)
-    return render(request, "provider/invoice_form.html", {"form": form, "formset": formset})
+    return draft_form(request, INVOICES)
 
 
 @provider_required
 @require_http_methods(["GET", "POST"])
 def invoice_edit(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
-    if not invoice.is_editable:
-        messages.error(request, "Une facture émise ne peut plus être modifiée.")
-        return redirect("provider:invoice_detail", code=invoice.code)
-    provider = request.user.provider
-    if request.method == "POST":
-        form, formset = bind_document_forms(request, provider, with_client=False)
-        if form.is_valid() and formset.is_valid():
-            try:
-                services.invoice_update_draft(
-                    invoice=invoice,
-                    period_start=form.cleaned_data["period_start"],
-                    period_end=form.cleaned_data["period_end"],
-                    lines=formset.line_data(),
-                    notes=form.cleaned_data["notes"],
-                    deposit=form.cleaned_data["deposit"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Brouillon enregistré.")
-                return redirect("provider:invoice_detail", code=invoice.code)
-    else:
-        form = InvoiceForm(
-            provider=provider,
-            with_client=False,
-            initial={
-                "period_start": invoice.period_start,
-                "period_end": invoice.period_end,
-                "notes": invoice.notes,
-                **deposit_initial(invoice),
-            },
-        )
-        formset = LineFormSet(
-            prefix=LINES_PREFIX, provider=provider, initial=lines_initial(invoice)
-        )
-    context = {"form": form, "formset": formset, "invoice": invoice}
-    return render(request, "provider/invoice_form.html", context)
+    return draft_form(request, INVOICES, get_document(request, Invoice, code))
 
 
 @provider_required
 @require_GET
 def invoice_detail(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
+    invoice = get_document(request, Invoice, code)
     # The same figures as the PDF, so the page and the document never disagree.
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
@@ -295,7 +197,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
     """Ask URSSAF now where the invoice's payment request stands."""
-    invoice = _get_invoice_for_provider(request, code)
+    invoice = get_document(request, Invoice, code)
     payment_request = latest_request(invoice)
     if payment_request is None:
         messages.error(request, "Cette facture n'a pas de demande de paiement URSSAF.")
@@ -313,47 +215,35 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
 @provider_required
 @require_POST
 def invoice_issue(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
-    try:
-        invoice = services.invoice_issue(invoice=invoice, by=request.user)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, f"Facture n° {invoice.number} émise.")
-    return redirect("provider:invoice_detail", code=invoice.code)
+    success = "Facture n° {result.number} émise."
+    return run_service(request, INVOICES, code, services.invoice_issue, success, by=request.user)
 
 
 @provider_required
 @require_POST
 def invoice_delete(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
-    try:
-        services.invoice_delete_draft(invoice=invoice)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-        return redirect("provider:invoice_detail", code=invoice.code)
-    messages.success(request, "Brouillon supprimé.")
-    return redirect("provider:invoice_list")
+    return run_service(
+        request,
+        INVOICES,
+        code,
+        services.invoice_delete_draft,
+        "Brouillon supprimé.",
+        "provider:invoice_list",
+    )
 
 
 @provider_required
 @require_POST
 def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
-    try:
-        invoice = services.invoice_cancel(invoice=invoice, by=request.user)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, f"Facture n° {invoice.number} annulée ; son numéro reste pris.")
-    return redirect("provider:invoice_detail", code=invoice.code)
+    success = "Facture n° {result.number} annulée ; son numéro reste pris."
+    return run_service(request, INVOICES, code, services.invoice_cancel, success, by=request.user)
 
 
 @provider_required
 @require_http_methods(["GET", "POST"])
 def payment_create(request: HttpRequest, code) -> HttpResponse:
-    invoice = _get_invoice_for_provider(request, code)
-    if invoice.status != InvoiceStatus.ISSUED:
+    invoice = get_document(request, Invoice, code)
+    if not invoice.is_payable:
         messages.error(
             request, "Un paiement ne s'enregistre que sur une facture émise et non soldée."
         )

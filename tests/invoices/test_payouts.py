@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.audit import audit_trail
-from invoices import payouts
 from invoices.models import PaymentMode, Payout, PayoutBatch, PayoutStatus
 from invoices.sepa import NAMESPACE, sepa_text
+from invoices.services import payouts
 
 from .conftest import bill, pay, work
 

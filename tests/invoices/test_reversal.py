@@ -8,10 +8,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from invoices import payouts, services
+from invoices import services
 from invoices.attestations.figures import compute_figures
 from invoices.models import Invoice, InvoiceStatus, PaymentMode, Payout, PayoutStatus
-from invoices.reversals import payment_reverse
+from invoices.services import payouts
+from invoices.services.reversals import payment_reverse
 from invoices.views.pdf import invoice_document_context
 
 from .conftest import at_noon, bill, pay, work

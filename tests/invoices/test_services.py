@@ -1,17 +1,16 @@
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from invoices import services
-from invoices.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus, PaymentMode
+from invoices.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMode
 from invoices.services import LineData
 
-from ..factories import ClientFactory, ProviderFactory, nature
+from ..factories import nature
 
 pytestmark = pytest.mark.django_db
 
@@ -210,46 +209,6 @@ def test_cancel_keeps_the_number_used(alice_invoice, carol, alice, make_draft):
     assert alice_invoice.status == InvoiceStatus.CANCELLED
     following = services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
     assert following.sequence == alice_invoice.sequence + 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_issues_get_distinct_gap_free_numbers(cooperative):
-    """Eight threads, each on its own PostgreSQL connection, issue at the same moment."""
-    provider = ProviderFactory(cooperative=cooperative)
-    client = ClientFactory(cooperative=cooperative, providers=[provider])
-    drafts = [
-        services.invoice_create_draft(
-            provider=provider,
-            client=client,
-            period_start=dt.date(2026, 11, 2),
-            period_end=dt.date(2026, 11, 2),
-            lines=[line()],
-        )
-        for _ in range(8)
-    ]
-    barrier = threading.Barrier(len(drafts))
-    errors: list[BaseException] = []
-
-    def issue(draft):
-        try:
-            barrier.wait()
-            services.invoice_issue(invoice=draft, by=provider.user)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(d,)) for d in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert errors == []
-    sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
-    year = Invoice.objects.first().year
-    assert sequences == list(range(1, 9))
-    assert InvoiceSequence.objects.get(year=year).last_value == 8
 
 
 @time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC), tick=False)

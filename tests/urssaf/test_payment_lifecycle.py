@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.audit import audit_trail
-from invoices import payouts
 from invoices.models import InvoiceStatus, Payment, PaymentMode, Payout, PayoutStatus
-from invoices.services import amount_paid, invoice_cancel, payment_record
+from invoices.services import amount_paid, invoice_cancel, payment_record, payouts
 from urssaf import services, triage
 from urssaf.models import EventKind, PaymentRequest, RequestState, TriageBucket
 

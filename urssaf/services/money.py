@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.audit import audit
-from invoices import reversals
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMode, PaymentReversal
+from invoices.services import reversals
 from urssaf.exceptions import UrssafErrorDetail
 
 from .. import triage

@@ -12,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import User
-from invoices import reversals
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus
-from invoices.services import DEPOSIT_REFERENCE, DepositData, LineData
+from invoices.services import DEPOSIT_REFERENCE, DepositData, LineData, reversals
 
 from ..models import EventKind, PaymentRequest, RequestState, TriageBucket, TriageState
 from ..statuses import ENDED_UNPAID_CODES, Category, status_info

@@ -19,7 +19,7 @@ from django.utils import timezone
 from clients.audit import audit
 from clients.models import User
 
-from .models import Invoice, Payout, PayoutBatch, PayoutStatus
+from ..models import Invoice, Payout, PayoutBatch, PayoutStatus
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from clients.audit import audit
 from clients.models import User
 
-from .models import Invoice, InvoiceStatus, Payment, PaymentReversal
+from ..models import Invoice, InvoiceStatus, Payment, PaymentReversal
 from .payouts import payout_on_reversal
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,146 @@
+"""What every kind of billing document goes through: its draft (checked, priced line by line,
+saved or deleted) and its numbering. The kinds' services (billing.py, quotes.py) build on it
+and add their own steps; the kind's messages come from its model's `kind`."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ..models import BillingDocument, ServiceLine, ServiceNature, Unit
+from .numbering import allocate_number
+
+
+@dataclass(frozen=True)
+class LineData:
+    nature: ServiceNature
+    service_date: date
+    quantity: Decimal
+    unit_price_ttc: Decimal
+    vat_rate: Decimal
+    unit: str = Unit.HOUR
+    description: str = ""
+
+    @classmethod
+    def from_line(cls, line: ServiceLine) -> "LineData":
+        """Return the data of a saved line, to copy it onto another document."""
+        return cls(
+            nature=line.nature,
+            service_date=line.service_date,
+            quantity=line.quantity,
+            unit_price_ttc=line.unit_price_ttc,
+            vat_rate=line.vat_rate,
+            unit=line.unit,
+            description=line.description,
+        )
+
+
+def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) -> None:
+    """Raise ValidationError (every French message at once, after the `errors` its kind found)
+    for a draft that cannot be saved: client not the provider's, period, lines, natures."""
+    provider, start, end = document.provider, document.period_start, document.period_end
+    errors = list(errors)
+    if not document.client.providers.filter(pk=provider.pk).exists():
+        errors.append("Ce client n'est pas rattaché à votre compte.")
+    if end < start:
+        errors.append("La fin de la période de service précède son début.")
+    if not lines:
+        errors.append(document.kind.needs_a_line)
+    allowed = set(provider.natures.values_list("pk", flat=True))
+    for index, line in enumerate(lines, start=1):
+        if allowed and line.nature.pk not in allowed:
+            errors.append(f"Ligne {index} : vous n'êtes pas habilité(e) pour « {line.nature} ».")
+        if not start <= line.service_date <= end:
+            errors.append(f"Ligne {index} : la date d'intervention est hors de la période.")
+        if line.quantity <= 0:
+            errors.append(f"Ligne {index} : la quantité doit être positive.")
+        if line.unit_price_ttc < 0 or line.vat_rate < 0:
+            errors.append(f"Ligne {index} : les montants ne peuvent pas être négatifs.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[ServiceLine]:
+    """Validate the document's lines and set its totals from them; nothing is saved yet."""
+    link = type(document).line_link()
+    objs = []
+    for position, data in enumerate(lines):
+        line = link.model(
+            **{link.name: document},
+            nature=data.nature,
+            description=data.description,
+            service_date=data.service_date,
+            unit=data.unit,
+            quantity=data.quantity,
+            unit_price_ttc=data.unit_price_ttc,
+            vat_rate=data.vat_rate,
+            position=position,
+        )
+        line.compute_totals()
+        line.full_clean(exclude=[link.name])
+        objs.append(line)
+    document.total_ht = sum((line.total_ht for line in objs), Decimal("0.00"))
+    document.total_tva = sum((line.total_tva for line in objs), Decimal("0.00"))
+    document.total_ttc = sum((line.total_ttc for line in objs), Decimal("0.00"))
+    return objs
+
+
+def draft_save(
+    document: BillingDocument, lines: list[LineData], *, errors: list[str] | None = None
+) -> BillingDocument:
+    """Check a draft (its header set, new or locked) and save it with these lines, which replace
+    any it had, and their totals. Call it inside a transaction.
+
+    Raises ValidationError with `errors` (what its kind's service found) and every problem of
+    the client, period and lines at once; or when the document is invalid, an overflowing
+    total included: checked after the totals, so it is refused, not a DB error.
+    """
+    _check(document, lines, errors or [])
+    built = _build_lines(document, lines)
+    document.full_clean()
+    replacing = not document._state.adding
+    document.save()
+    if replacing:
+        document.lines.all().delete()
+    type(document).line_link().model.objects.bulk_create(built)
+    return document
+
+
+def _locked(document: BillingDocument) -> BillingDocument:
+    """Return the document fresh from its row, locked until the transaction ends."""
+    return type(document).objects.select_for_update().get(pk=document.pk)
+
+
+def draft_lock(document: BillingDocument) -> BillingDocument:
+    """Lock the document's row and return it fresh; raise ValidationError once numbered."""
+    document = _locked(document)
+    if not document.is_editable:
+        raise ValidationError(document.kind.not_editable)
+    return document
+
+
+def draft_delete(document: BillingDocument) -> None:
+    """Delete a draft; a numbered document is never deleted. Call it inside a transaction."""
+    document = _locked(document)
+    if not document.is_draft:
+        raise ValidationError(document.kind.not_deletable)
+    document.delete()
+
+
+def draft_number(document: BillingDocument, *, on: date | None = None) -> BillingDocument:
+    """Lock a draft, number it and date it `on` (today by default), give it its kind's
+    numbered status; return it, not saved yet. Call it inside the transaction that saves it.
+
+    Raises ValidationError when it is already numbered, has no line, or the date is refused.
+    """
+    document = _locked(document)
+    if not document.is_draft:
+        raise ValidationError(document.kind.already_numbered)
+    if not document.lines.exists():
+        raise ValidationError(document.kind.needs_a_line)
+    allocate_number(document, on=on or timezone.localdate())
+    document.issued_at = timezone.now()
+    document.status = document.kind.numbered_status
+    return document

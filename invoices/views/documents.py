@@ -1,0 +1,153 @@
+"""What the provider's screens of every kind of billing document share: the owner-scoped lookup,
+the draft form (new and edit), and the buttons that run one service on a document.
+
+Each kind describes its screens once, as a DocumentScreens (invoices in provider.py, quotes in
+quotes.py); writes go through invoices.services, whose French refusals are shown on the page.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from clients.forms import add_service_errors
+from clients.models import Client, Provider
+
+from ..forms import LINES_PREFIX, BaseLineFormSet, DocumentHeaderForm, lines_initial
+from ..models import BillingDocument
+
+
+@dataclass(frozen=True)
+class DocumentScreens:
+    """One kind's provider screens: its model, forms, draft services, routes and messages."""
+
+    model: type[BillingDocument]
+    form: type[DocumentHeaderForm]
+    formset: type[BaseLineFormSet]
+    create: Callable[..., BillingDocument]  # the draft services
+    update: Callable[..., BillingDocument]
+    template: str
+    detail: str  # the route of a document's page, which takes its code
+    related: tuple[str, ...]  # what its pages show along with it (select_related)
+    created: str  # the success messages of a new draft and of an edited one
+    saved: str
+
+
+def get_document(
+    request: HttpRequest, model: type[BillingDocument], code, *related: str
+) -> BillingDocument:
+    """Return a document the user may see; anyone else's is a 404, like a missing one."""
+    documents = model.objects.for_user(request.user)
+    return get_object_or_404(
+        documents.select_related("client", "cooperative", "provider", *related), code=code
+    )
+
+
+def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def bind_document_forms(
+    request: HttpRequest, provider: Provider, screens: DocumentScreens, **form_kwargs
+) -> tuple[DocumentHeaderForm, BaseLineFormSet]:
+    """Bind a document's header and lines; the lines are checked against the header's period."""
+    form = screens.form(request.POST, provider=provider, **form_kwargs)
+    period = (
+        (form.cleaned_data["period_start"], form.cleaned_data["period_end"])
+        if form.is_valid()
+        else None
+    )
+    formset = screens.formset(request.POST, prefix=LINES_PREFIX, provider=provider, period=period)
+    return form, formset
+
+
+def preselected_client(request: HttpRequest, provider: Provider) -> Client | None:
+    code = request.GET.get("client")
+    if not code:
+        return None
+    try:
+        return Client.objects.for_provider(provider).filter(code=code).first()
+    except ValidationError:  # not a UUID: nothing to preselect
+        return None
+
+
+def _save(request, screens: DocumentScreens, document, form, formset) -> BillingDocument | None:
+    """Run the create or update service; on a refusal, show it on the form and return None."""
+    provider = request.user.provider
+    data = {**form.document_data(), "lines": formset.line_data()}
+    try:
+        if document is None:
+            return screens.create(provider=provider, client=form.cleaned_data["client"], **data)
+        return screens.update(**{screens.model._meta.model_name: document}, **data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+def draft_form(
+    request: HttpRequest, screens: DocumentScreens, document: BillingDocument | None = None
+) -> HttpResponse:
+    """The page that writes a new draft (`document` None) or edits one."""
+    if document is not None and not document.is_editable:
+        messages.error(request, document.kind.not_editable)
+        return redirect(screens.detail, code=document.code)
+    provider = request.user.provider
+    header = {"with_client": document is None}
+    if request.method == "POST":
+        form, formset = bind_document_forms(request, provider, screens, **header)
+        if form.is_valid() and formset.is_valid():
+            saved = _save(request, screens, document, form, formset)
+            if saved is not None:
+                messages.success(request, screens.created if document is None else screens.saved)
+                return redirect(screens.detail, code=saved.code)
+    elif document is None:
+        start, end = screens.form.default_period(timezone.localdate())
+        initial = {
+            "period_start": start,
+            "period_end": end,
+            "client": preselected_client(request, provider),
+        }
+        form = screens.form(provider=provider, initial=initial)
+        formset = screens.formset(prefix=LINES_PREFIX, provider=provider)
+    else:
+        form = screens.form(provider=provider, initial=screens.form.initial_for(document), **header)
+        initial = lines_initial(document)
+        formset = screens.formset(prefix=LINES_PREFIX, provider=provider, initial=initial)
+    context = {"form": form, "formset": formset, "document": document}
+    return render(request, screens.template, context)
+
+
+def run_service(
+    request: HttpRequest,
+    screens: DocumentScreens,
+    code,
+    service: Callable[..., object],
+    success: str,
+    then: str = "",
+    **kwargs,
+) -> HttpResponse:
+    """Run one service on a document from a button of its page.
+
+    The service takes the document under its model's name, like every service of invoices
+    (`invoice_issue(invoice=…, by=…)`), and `kwargs`. On success, flash `success` (formatted
+    with the service's result as `result`) and go to the route `then` (the page of the
+    document the service returned, or a page without argument), or back to the page; a French
+    refusal is flashed on the page.
+    """
+    document = get_document(request, screens.model, code, *screens.related)
+    try:
+        result = service(**{screens.model._meta.model_name: document}, **kwargs)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect(screens.detail, code=document.code)
+    messages.success(request, success.format(result=result))
+    if not then:
+        return redirect(screens.detail, code=document.code)
+    if isinstance(result, BillingDocument):
+        return redirect(then, code=result.code)
+    return redirect(then)
