@@ -19,6 +19,8 @@ PRODUCTION_ENV = {
     "URSSAF_TOKEN_URL": "https://api.urssaf.fr/api/oauth/v1/token",
     "URSSAF_CLIENT_ID": "cooperative",
     "URSSAF_CLIENT_SECRET": "from-the-environment",
+    "SAP_FIELD_ENCRYPTION_KEYS": "2-qBmIXO5dB5daniLDwyKFJz61iIkGNjuXE2LBUUik8=",
+    "SAP_FIELD_HASH_KEYS": "a-long-random-hash-key-from-the-environment",
 }
 
 

@@ -26,6 +26,7 @@ from .. import ai_triage, services
 from ..ai_forms import AIStaffCorrectionForm
 from ..audit import audit_trail
 from ..models import AIRegistration, Provider, TriageState
+from .sensitive import SensitiveLookupsRefused
 from .triage import OpenTriageFilter
 
 
@@ -96,7 +97,7 @@ class TriageForm(forms.Form):
 
 
 @admin.register(AIRegistration)
-class AIRegistrationAdmin(admin.ModelAdmin):
+class AIRegistrationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "client_name",
         "bucket",

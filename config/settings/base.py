@@ -4,6 +4,8 @@ Nothing secret has a default here: in production mode (DJANGO_DEBUG unset) a mis
 DJANGO_SECRET_KEY stops the process at start-up instead of running with a guessable key.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -23,19 +25,39 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ImproperlyConfigured(f"The environment variable {name} must be set.")
-    return value
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def development_key(purpose: str) -> str:
+    """A fixed key for DEBUG only (demo, developers), so nothing needs configuring there."""
+    digest = hashlib.sha256(f"sap-portal development {purpose}, never production".encode())
+    return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "insecure-development-key-do-not-use-in-production"
-    if DEBUG
-    else env_required("DJANGO_SECRET_KEY")
+# Secrets: in DEBUG a development value; in production the process refuses to start, naming
+# every variable that is missing.
+_missing_secrets = [
+    name
+    for name in ("DJANGO_SECRET_KEY", "SAP_FIELD_ENCRYPTION_KEYS", "SAP_FIELD_HASH_KEYS")
+    if not DEBUG and not os.environ.get(name, "").strip(" ,")
+]
+if _missing_secrets:
+    raise ImproperlyConfigured(
+        f"The environment variable {_missing_secrets[0]} must be set."
+        if len(_missing_secrets) == 1
+        else f"The environment variables {', '.join(_missing_secrets)} must be set."
+    )
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "insecure-development-key-do-not-use-in-production"
 )
+# Sensitive data at rest (clients/encryption.py): Fernet keys, newest first, comma-separated
+# (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# after adding a key in front, `manage.py reencrypt_sensitive_data` rewrites every row with it.
+FIELD_ENCRYPTION_KEYS = env_list("SAP_FIELD_ENCRYPTION_KEYS") or [development_key("data key")]
+# Keys of the searchable hashes (e.g. "same birth date"), newest first: any long random string.
+FIELD_HASH_KEYS = env_list("SAP_FIELD_HASH_KEYS") or [development_key("hash key")]
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 ]

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices import services
 from invoices.models import (
     Invoice,
@@ -80,7 +81,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "__str__",
         "status",
@@ -226,7 +227,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """Read-only: a payment is recorded through `payment_record`, which also settles the invoice."""
 
     list_display = (
@@ -272,7 +273,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceNature)
-class ServiceNatureAdmin(admin.ModelAdmin):
+class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """The 26 legal activities are data (invoices/data/service_natures.json): no add, no delete."""
 
     list_display = (
@@ -296,7 +297,7 @@ class ServiceNatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(admin.ModelAdmin):
+class InvoiceSequenceAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """Shown for audit; only `invoice_issue` moves a sequence, or numbering would get gaps."""
 
     list_display = ("year", "cooperative", "last_value")

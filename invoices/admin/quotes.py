@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import Quote, QuoteLine
 
 from .billing import InvoiceLineInline
@@ -14,7 +15,7 @@ class QuoteLineInline(InvoiceLineInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("__str__", "status", "issue_date", "valid_until", "provider", "client")
     list_select_related = ("provider", "client")
     list_filter = ("status", "issue_date", "provider")
