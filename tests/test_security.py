@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,49 @@ def test_a_good_password_logs_in_and_resets_the_failure_count(client, alice):
     response = client.post(url, {"username": alice.user.email, "password": "motdepasse-solide-42"})
     assert response.status_code == HTTPStatus.FOUND
     assert client.session["_auth_user_id"] == str(alice.user.pk)
+
+
+GOOD_PASSWORD = "motdepasse-solide-42"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_failures_from_rotating_forwarded_addresses_still_lock_the_account(client, alice):
+    url = reverse("login")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            url, {"username": alice.user.email, "password": "wrong"}, REMOTE_ADDR=f"203.0.113.{n}"
+        )
+
+    forged = client.post(
+        url,
+        {"username": alice.user.email, "password": GOOD_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+
+    assert forged.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_many_accounts_from_one_address_lock_that_address(client, alice):
+    url = reverse("login")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": f"guess{n}@example.org", "password": "wrong"})
+
+    same_address = client.post(url, {"username": alice.user.email, "password": GOOD_PASSWORD})
+    elsewhere = Client(REMOTE_ADDR="192.0.2.9").post(
+        url, {"username": alice.user.email, "password": GOOD_PASSWORD}
+    )
+
+    assert same_address.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert elsewhere.status_code == HTTPStatus.FOUND
+
+
+def test_the_lockout_page_says_when_and_how_to_get_back_in(client, alice):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(url, {"username": alice.user.email, "password": "wrong"})
+
+    page = " ".join(response.content.decode().split())
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    assert f"attendez {minutes} minutes" in page
+    assert "Mot de passe oublié" in page

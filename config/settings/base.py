@@ -300,15 +300,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login brute force (django-axes): 5 failures for one account from one address lock it for
-# 15 minutes; the lockout page says so in French.
+# Login brute force (django-axes): 5 failures for one account, from whatever addresses, lock
+# that account; 5 failures from one address, whatever the accounts, lock that address. Counting
+# per account *and* address would let an attacker rotating addresses (a botnet, or a forged
+# X-Forwarded-For reaching gunicorn directly) try passwords for ever. The price: anyone who
+# knows an e-mail address can lock that account for the cool-off time; it stays short, open
+# sessions are untouched, and the lockout page says when to come back and how to reset the
+# password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
