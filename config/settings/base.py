@@ -16,6 +16,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SAP_VAR_DIR", BASE_DIR / "var"))
+# Every process of the portal (web, worker, beat, sandbox, manage.py) reads these settings
+# first. What they write holds personal data: the SQLite database, e-mails, PDFs, the broker's
+# queue, the sandbox's records, the cache. Readable and writable by the portal's user only.
+os.umask(0o077)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -149,6 +153,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("SAP_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Django sets stored files to 0o644 whatever the umask: keep documents private (see umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
