@@ -9,7 +9,7 @@ from django.db import models
 
 from clients.models import Client, Provider
 
-from .models import InvoiceStatus, PaymentMode, ServiceNature, Unit
+from .models import NOTES_MAX_LENGTH, InvoiceStatus, PaymentMode, ServiceNature, Unit
 from .services import DepositData, LineData
 from .templatetags.fr_format import month_fr
 
@@ -60,6 +60,7 @@ class DocumentHeaderForm(forms.Form):
     notes = forms.CharField(
         label="Mentions complémentaires",
         required=False,
+        max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -180,6 +180,15 @@ CACHES = {
     )
 }
 
+# Rendered invoice and quote PDFs, by content (invoices/pdf_cache.py): a private folder (see
+# umask), at most PDF_CACHE_MAX_ENTRIES documents (~100 KB each), each kept a week at most.
+CACHES["pdf"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(VAR_DIR / "pdf-cache"),
+    "TIMEOUT": 7 * 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PDF_CACHE_MAX_ENTRIES", "2000"))},
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

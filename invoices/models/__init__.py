@@ -11,6 +11,7 @@ from .attestations import (  # noqa: F401
 )
 from .billing import (  # noqa: F401
     CENT,
+    NOTES_MAX_LENGTH,
     Invoice,
     InvoiceLine,
     InvoiceQuerySet,

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .billing import Invoice, ServiceLine, line_constraints
+from .billing import NOTES_MAX_LENGTH, Invoice, ServiceLine, line_constraints
 
 
 class QuoteStatus(models.TextChoices):
@@ -61,7 +61,7 @@ class Quote(models.Model):
     total_ht = models.DecimalField("total HT", max_digits=10, decimal_places=2, default=0)
     total_tva = models.DecimalField("total TVA", max_digits=10, decimal_places=2, default=0)
     total_ttc = models.DecimalField("total TTC", max_digits=10, decimal_places=2, default=0)
-    notes = models.TextField("mentions complémentaires", blank=True)
+    notes = models.TextField("mentions complémentaires", max_length=NOTES_MAX_LENGTH, blank=True)
     invoice = models.OneToOneField(
         Invoice,
         verbose_name="facture",

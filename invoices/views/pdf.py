@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from invoices.models import Invoice, InvoiceStatus, Quote, round_cents
-from invoices.pdf import render_pdf
+from invoices.pdf_cache import render_pdf_cached
 from invoices.templatetags.fr_format import euros
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def invoice_pdf(request: HttpRequest, code) -> HttpResponse:
         Invoice.objects.for_user(request.user).select_related("cooperative", "provider", "client"),
         code=code,
     )
-    pdf = render_pdf("pdf/invoice.html", invoice_document_context(invoice))
+    pdf = render_pdf_cached("pdf/invoice.html", invoice_document_context(invoice))
     logger.info("Invoice PDF %s rendered for user %s", invoice.pk, request.user.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(invoice)}"'

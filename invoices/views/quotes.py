@@ -20,7 +20,7 @@ from clients.forms import add_service_errors
 from .. import services
 from ..forms import LINES_PREFIX, QuoteForm, QuoteLineFormSet, lines_initial
 from ..models import Quote
-from ..pdf import render_pdf
+from ..pdf_cache import render_pdf_cached
 from .pdf import quote_document_context
 from .provider import bind_document_forms, preselected_client
 
@@ -215,7 +215,7 @@ def portal_quote_list(request: HttpRequest) -> HttpResponse:
 def quote_pdf(request: HttpRequest, code) -> HttpResponse:
     """The quote as a PDF, for its provider, its client (once sent) and the staff."""
     quote = _get_quote(request, code)
-    pdf = render_pdf("pdf/quote.html", quote_document_context(quote))
+    pdf = render_pdf_cached("pdf/quote.html", quote_document_context(quote))
     name = f"devis-{quote.number or 'brouillon-' + str(quote.code)[:8]}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

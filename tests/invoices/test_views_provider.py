@@ -672,3 +672,13 @@ def test_the_dashboard_shows_the_figures_in_french(as_carol, carol, alice):
     page = text(as_carol.get(reverse("provider:dashboard")))
     assert "Émises en novembre 2026" in page
     assert "1\u202f250,00\u00a0€" in page
+
+
+def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol, alice):
+    data = invoice_post(line(), client=alice, notes="Mention. " * 200_000)
+
+    response = as_carol.post(reverse("provider:invoice_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "au plus 2000 caractères" in text(response)
+    assert not Invoice.objects.exists()
