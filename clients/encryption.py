@@ -151,15 +151,22 @@ class EncryptedFieldMixin:
     def from_plain_text(self, text: str):
         return self.to_python(text)
 
+    def prepare(self, value):
+        """The value as the field means it, before it is written as text."""
+        return self.get_prep_value(value)
+
+    def stays_empty(self, value) -> bool:
+        return value in EMPTY_VALUES
+
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
-            value = self.get_prep_value(value)
-        if value in EMPTY_VALUES:
+            value = self.prepare(value)
+        if self.stays_empty(value):
             return value
         return encrypt(self.to_plain_text(value))
 
     def from_db_value(self, value, expression, connection):
-        if value in EMPTY_VALUES:
+        if self.stays_empty(value):
             return value
         return self.from_plain_text(decrypt(value))
 
@@ -178,11 +185,9 @@ class EncryptedDateField(EncryptedFieldMixin, models.DateField):
     def to_plain_text(self, value: dt.date) -> str:
         return value.isoformat()
 
-    def get_db_prep_value(self, value, connection, prepared=False):
+    def prepare(self, value):
         # DateField.get_prep_value would hand back a date for the database adapter.
-        if not prepared:
-            value = self.to_python(value)
-        return super().get_db_prep_value(value, connection, prepared=True)
+        return self.to_python(value)
 
 
 class EncryptedJSONField(EncryptedFieldMixin, models.JSONField):
@@ -194,17 +199,13 @@ class EncryptedJSONField(EncryptedFieldMixin, models.JSONField):
     def from_plain_text(self, text: str):
         return json.loads(text, cls=self.decoder)
 
-    def get_db_prep_value(self, value, connection, prepared=False):
-        # JSONField wraps values for the database's JSON type; this column is plain text, and
-        # an empty document is stored encrypted too (it is not "no value").
-        if value is None:
-            return None
-        return encrypt(self.to_plain_text(value))
+    def prepare(self, value):
+        # JSONField would wrap the value for the database's JSON type: this column is text.
+        return value
 
-    def from_db_value(self, value, expression, connection):
-        if value is None:
-            return None
-        return self.from_plain_text(decrypt(value))
+    def stays_empty(self, value) -> bool:
+        # An empty document ({} or "") is a value, encrypted like any other.
+        return value is None
 
 
 class KeyedHashField(models.CharField):

@@ -25,11 +25,13 @@ PRODUCTION_ENV = {
 }
 
 
-def test_deploy_check_with_production_settings_reports_nothing():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
-    env.update(PRODUCTION_ENV)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+def manage_in_production(*args: str, without: tuple[str, ...] = ()):
+    """Run manage.py with production settings (PRODUCTION_ENV less `without`) in a new process."""
+    names = ("DJANGO_", "URSSAF_", "SAP_FIELD_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k not in without})
+    return subprocess.run(  # noqa: S603 (our own manage.py, with the arguments the tests give)
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -37,25 +39,26 @@ def test_deploy_check_with_production_settings_reports_nothing():
         timeout=120,
         check=False,
     )
+
+
+def test_deploy_check_with_production_settings_reports_nothing():
+    result = manage_in_production("check", "--deploy", "--fail-level", "DEBUG")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
-    env.update(PRODUCTION_ENV)
-    del env["DJANGO_SECRET_KEY"]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = manage_in_production("check", without=("DJANGO_SECRET_KEY",))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_encryption_keys():
+    result = manage_in_production(
+        "check", without=("SAP_FIELD_ENCRYPTION_KEYS", "SAP_FIELD_HASH_KEYS")
+    )
+    assert result.returncode != 0
+    assert "SAP_FIELD_ENCRYPTION_KEYS, SAP_FIELD_HASH_KEYS must be set" in result.stderr
 
 
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
