@@ -61,6 +61,18 @@ def test_production_refuses_to_start_without_the_encryption_keys():
     assert "SAP_FIELD_ENCRYPTION_KEYS, SAP_FIELD_HASH_KEYS must be set" in result.stderr
 
 
+def test_production_sessions_end_after_30_idle_minutes_and_15_for_staff():
+    result = manage_in_production(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_IDLE_TIMEOUT, s.SESSION_IDLE_TIMEOUT_STAFF, s.SESSION_COOKIE_AGE)",
+    )
+    assert result.stdout.split() == ["1800", "900", "1800"], result.stderr
+
+
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
     response = client.get(reverse("login"))
     policy = response.headers["Content-Security-Policy"]

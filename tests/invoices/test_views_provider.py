@@ -660,6 +660,7 @@ def test_the_dashboard_month_turns_at_midnight_in_paris(as_carol, carol, alice):
     issue_on(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), carol, alice)
 
     with time_machine.travel(dt.datetime(2026, 11, 30, 22, 59, tzinfo=dt.UTC), tick=False):
+        as_carol.force_login(carol.user)  # a week after the fixture's sign-in: signed out since
         assert figures(as_carol)["issued_count"] == 1  # 23:59 in Paris, still November
     with time_machine.travel(dt.datetime(2026, 11, 30, 23, 1, tzinfo=dt.UTC), tick=False):
         december = figures(as_carol)  # 00:01 on 1 December in Paris
