@@ -195,3 +195,18 @@ def test_a_key_that_is_not_a_fernet_key_stops_the_start_up_check():
         errors = check_encryption_keys()
     assert [error.id for error in errors] == ["clients.E002"]
     assert check_encryption_keys() == []
+
+
+def test_the_audit_trail_says_a_birth_date_changed_without_keeping_it(alice, carol):
+    from clients.audit import audit_trail
+    from clients.services import ai_client_prepare
+
+    data = {
+        field: getattr(alice, field) for field in ("birth_date", "birth_commune_label", "email")
+    }
+    ai_client_prepare(
+        client=alice, data={**data, "birth_date": dt.date(1976, 6, 18)}, by=carol.user
+    )
+
+    [entry] = audit_trail(alice)
+    assert entry.changes == {"birth_date": ["(masqué)", "(masqué)"]}

@@ -5,6 +5,7 @@ the old ones after it, deploy, run this command; once it reports nothing left to
 keys can be removed. Safe to interrupt and run again: values already current are left alone.
 """
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
 
 def _hashed_fields():
     hashed: dict = {}
-    for model in encrypted_columns():
+    for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]
         if fields:
             hashed[model] = fields
