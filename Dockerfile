@@ -8,7 +8,8 @@ COPY requirements/base.lock requirements/base.lock
 RUN pip install --no-cache-dir -r requirements/base.lock
 COPY . .
 ENV DJANGO_SETTINGS_MODULE=config.settings.base SAP_VAR_DIR=/app/var
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN DJANGO_SECRET_KEY=collectstatic-only SAP_FIELD_ENCRYPTION_KEYS=unused SAP_FIELD_HASH_KEYS=unused \
+    python manage.py collectstatic --noinput
 RUN useradd --create-home portal && mkdir -p /app/var/media && chown -R portal /app/var
 USER portal
 EXPOSE 8000

@@ -2,10 +2,18 @@ import datetime as dt
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from .encryption import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    KeyedHashField,
+    keyed_hashes,
+)
 from .validators import mask_iban, validate_bic, validate_iban, validate_siren, validate_siret
 
 mobile_phone_validator = RegexValidator(
@@ -139,8 +147,9 @@ class Provider(models.Model):
         help_text="Identifiant interne de l'intervenant, imprimé sur les factures et attestations.",
     )
     phone = models.CharField("téléphone", max_length=20, blank=True)
-    payout_iban = models.CharField("IBAN de versement", max_length=34, validators=[validate_iban])
-    payout_bic = models.CharField("BIC de versement", max_length=11, validators=[validate_bic])
+    # Bank details are encrypted at rest (clients/encryption.py).
+    payout_iban = EncryptedCharField("IBAN de versement", max_length=34, validators=[validate_iban])
+    payout_bic = EncryptedCharField("BIC de versement", max_length=11, validators=[validate_bic])
     natures = models.ManyToManyField(
         "invoices.ServiceNature",
         verbose_name="activités autorisées",
@@ -191,9 +200,16 @@ class AIStatus(models.TextChoices):
     INELIGIBLE = "ineligible", "Non éligible"
 
 
+FRENCH_BIRTH_NEEDS_PLACE = "Pour une naissance en France, le département et la commune sont requis."
+
+
 class ClientQuerySet(models.QuerySet):
     def for_provider(self, provider: Provider):
         return self.filter(providers=provider)
+
+    def with_birth_date(self, day: dt.date):
+        """Clients born on `day`: the birth date is encrypted, its keyed hash is searched."""
+        return self.filter(birth_date_hash__in=keyed_hashes("birth_date", day))
 
     def ai_active(self):
         return self.filter(ai_status=AIStatus.ACTIVE)
@@ -217,21 +233,24 @@ class Client(models.Model):
     first_names = models.CharField(
         "prénoms", max_length=80, help_text="Tous les prénoms, dans l'ordre de l'état civil."
     )
-    birth_date = models.DateField("date de naissance")
-    birth_country_code = models.CharField(
+    # Birth date and place are encrypted at rest (clients/encryption.py); the name is not: it is
+    # printed on every document, sorted and searched. `with_birth_date` searches the date.
+    birth_date = EncryptedDateField("date de naissance")
+    birth_date_hash = KeyedHashField(source="birth_date", db_index=True)
+    birth_country_code = EncryptedCharField(
         "pays de naissance (code INSEE)",
         max_length=5,
         default=FRANCE_INSEE_CODE,
         validators=[insee_country_validator],
     )
-    birth_department = models.CharField("département de naissance", max_length=3, blank=True)
-    birth_commune_code = models.CharField(
+    birth_department = EncryptedCharField("département de naissance", max_length=3, blank=True)
+    birth_commune_code = EncryptedCharField(
         "commune de naissance (code INSEE)",
         max_length=5,
         blank=True,
         validators=[insee_commune_validator],
     )
-    birth_commune_label = models.CharField("commune de naissance", max_length=50, blank=True)
+    birth_commune_label = EncryptedCharField("commune de naissance", max_length=50, blank=True)
 
     email = models.EmailField("e-mail")
     mobile_phone = models.CharField(
@@ -264,8 +283,8 @@ class Client(models.Model):
 
     # The account URSSAF debits for the client's share: needed to send the registration from a
     # worker, never shown in full once entered (see `masked_iban`).
-    iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
-    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    iban = EncryptedCharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
+    bic = EncryptedCharField("BIC", max_length=11, blank=True, validators=[validate_bic])
     account_holder = models.CharField("titulaire du compte", max_length=100, blank=True)
 
     # Avance immédiate: the current state; every attempt is kept in its own records.
@@ -306,18 +325,23 @@ class Client(models.Model):
                 condition=~Q(ai_status=AIStatus.AWAITING_ACTIVATION) | ~Q(urssaf_id_client=""),
                 name="client_ai_awaiting_has_urssaf_id",
             ),
+            # The country is encrypted, so the database cannot tell a birth in France (see
+            # `clean`); it still sees whether the place fields are filled (empty stays empty).
             models.CheckConstraint(
-                condition=~Q(birth_country_code=FRANCE_INSEE_CODE)
+                condition=Q(birth_department="", birth_commune_code="")
                 | (~Q(birth_department="") & ~Q(birth_commune_code="")),
-                name="client_french_birth_has_place",
-                violation_error_message=(
-                    "Pour une naissance en France, le département et la commune sont requis."
-                ),
+                name="client_birth_place_department_with_commune",
+                violation_error_message=FRENCH_BIRTH_NEEDS_PLACE,
             ),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        born_in_france = self.birth_country_code == FRANCE_INSEE_CODE
+        if born_in_france and not (self.birth_department and self.birth_commune_code):
+            raise ValidationError(FRENCH_BIRTH_NEEDS_PLACE)
 
     @property
     def has_active_ai(self) -> bool:
@@ -492,7 +516,8 @@ class AIRegistration(models.Model):
     known_elsewhere = models.BooleanField(
         "déjà inscrit via un autre organisme (selon le client)", default=False
     )
-    request_summary = models.JSONField("demande envoyée (IBAN masqué)", default=dict, blank=True)
+    # Identity, birth and bank details as sent: encrypted at rest like the client's own.
+    request_summary = EncryptedJSONField("demande envoyée (IBAN masqué)", default=dict, blank=True)
     errors = models.JSONField("erreurs renvoyées", default=list, blank=True)
     id_client = models.CharField("idClient renvoyé", max_length=64, blank=True)
 

@@ -28,6 +28,17 @@ def validate_siret(value: str) -> None:
         raise ValidationError("Numéro SIRET invalide (14 chiffres, clé de contrôle).")
 
 
+# A staff note (triage, abandon): a few paragraphs. Anything longer is an accident or abuse.
+STAFF_NOTE_MAX_LENGTH = 2000
+
+
+def validate_staff_note(value: str) -> None:
+    if len(value) > STAFF_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"Note trop longue : {STAFF_NOTE_MAX_LENGTH} caractères au plus ({len(value)} saisis)."
+        )
+
+
 def validate_iban(value: str) -> None:
     try:
         IBAN(value)

@@ -11,7 +11,16 @@ from django.db import models
 
 from clients.models import Client, Provider
 
-from .models import BillingDocument, Invoice, InvoiceStatus, PaymentMode, Quote, ServiceNature, Unit
+from .models import (
+    NOTES_MAX_LENGTH,
+    BillingDocument,
+    Invoice,
+    InvoiceStatus,
+    PaymentMode,
+    Quote,
+    ServiceNature,
+    Unit,
+)
 from .services import DepositData, LineData
 from .templatetags.fr_format import month_fr
 
@@ -64,6 +73,7 @@ class DocumentHeaderForm(forms.Form):
     notes = forms.CharField(
         label="Mentions complémentaires",
         required=False,
+        max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

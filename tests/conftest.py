@@ -17,6 +17,14 @@ from .factories import ClientFactory, CooperativeFactory, ProviderFactory, UserF
 
 
 @pytest.fixture(autouse=True)
+def _empty_pdf_cache():
+    """Each test renders its own PDFs: a cached one from an earlier test would hide a change."""
+    from django.core.cache import caches
+
+    caches["pdf"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Rows from data migrations (natures, tax rules), reloaded after a flush."""
     if request.node.get_closest_marker("django_db") is None and not (

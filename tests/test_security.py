@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +20,18 @@ PRODUCTION_ENV = {
     "URSSAF_TOKEN_URL": "https://api.urssaf.fr/api/oauth/v1/token",
     "URSSAF_CLIENT_ID": "cooperative",
     "URSSAF_CLIENT_SECRET": "from-the-environment",
+    "SAP_FIELD_ENCRYPTION_KEYS": "2-qBmIXO5dB5daniLDwyKFJz61iIkGNjuXE2LBUUik8=",
+    "SAP_FIELD_HASH_KEYS": "a-long-random-hash-key-from-the-environment",
 }
 
 
-def test_deploy_check_with_production_settings_reports_nothing():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
-    env.update(PRODUCTION_ENV)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+def manage_in_production(*args: str, without: tuple[str, ...] = ()):
+    """Run manage.py with production settings (PRODUCTION_ENV less `without`) in a new process."""
+    names = ("DJANGO_", "URSSAF_", "SAP_FIELD_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k not in without})
+    return subprocess.run(  # noqa: S603 (our own manage.py, with the arguments the tests give)
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -34,25 +39,38 @@ def test_deploy_check_with_production_settings_reports_nothing():
         timeout=120,
         check=False,
     )
+
+
+def test_deploy_check_with_production_settings_reports_nothing():
+    result = manage_in_production("check", "--deploy", "--fail-level", "DEBUG")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "URSSAF_"))}
-    env.update(PRODUCTION_ENV)
-    del env["DJANGO_SECRET_KEY"]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = manage_in_production("check", without=("DJANGO_SECRET_KEY",))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_encryption_keys():
+    result = manage_in_production(
+        "check", without=("SAP_FIELD_ENCRYPTION_KEYS", "SAP_FIELD_HASH_KEYS")
+    )
+    assert result.returncode != 0
+    assert "SAP_FIELD_ENCRYPTION_KEYS, SAP_FIELD_HASH_KEYS must be set" in result.stderr
+
+
+def test_production_sessions_end_after_30_idle_minutes_and_15_for_staff():
+    result = manage_in_production(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_IDLE_TIMEOUT, s.SESSION_IDLE_TIMEOUT_STAFF, s.SESSION_COOKIE_AGE)",
+    )
+    assert result.stdout.split() == ["1800", "900", "1800"], result.stderr
 
 
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
@@ -83,3 +101,49 @@ def test_a_good_password_logs_in_and_resets_the_failure_count(client, alice):
     response = client.post(url, {"username": alice.user.email, "password": "motdepasse-solide-42"})
     assert response.status_code == HTTPStatus.FOUND
     assert client.session["_auth_user_id"] == str(alice.user.pk)
+
+
+GOOD_PASSWORD = "motdepasse-solide-42"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_failures_from_rotating_forwarded_addresses_still_lock_the_account(client, alice):
+    url = reverse("login")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            url, {"username": alice.user.email, "password": "wrong"}, REMOTE_ADDR=f"203.0.113.{n}"
+        )
+
+    forged = client.post(
+        url,
+        {"username": alice.user.email, "password": GOOD_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+
+    assert forged.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_many_accounts_from_one_address_lock_that_address(client, alice):
+    url = reverse("login")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": f"guess{n}@example.org", "password": "wrong"})
+
+    same_address = client.post(url, {"username": alice.user.email, "password": GOOD_PASSWORD})
+    elsewhere = Client(REMOTE_ADDR="192.0.2.9").post(
+        url, {"username": alice.user.email, "password": GOOD_PASSWORD}
+    )
+
+    assert same_address.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert elsewhere.status_code == HTTPStatus.FOUND
+
+
+def test_the_lockout_page_says_when_and_how_to_get_back_in(client, alice):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(url, {"username": alice.user.email, "password": "wrong"})
+
+    page = " ".join(response.content.decode().split())
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    assert f"attendez {minutes} minutes" in page
+    assert "Mot de passe oublié" in page

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.admin.triage import OpenTriageFilter
 from clients.audit import audit_trail
 from invoices.templatetags.fr_format import euros
@@ -50,7 +51,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(PaymentRequest)
-class PaymentRequestAdmin(admin.ModelAdmin):
+class PaymentRequestAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice_number",
         "client_name",
@@ -269,12 +270,8 @@ class PaymentRequestAdmin(admin.ModelAdmin):
 
     def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self._get_for_change(request, pk)
-        if services.payment_request_refresh(request=obj):
-            messages.success(request, "Statut actualisé auprès de l'URSSAF.")
-        else:
-            messages.info(
-                request, "Rien à actualiser maintenant (non transmise, ou vue à l'instant)."
-            )
+        level, message = services.REFRESH_MESSAGES[services.payment_request_refresh(request=obj)]
+        messages.add_message(request, level, message)
         return redirect(reverse("admin:urssaf_paymentrequest_change", args=[pk]))
 
     # --- bulk actions ----------------------------------------------------------------------------

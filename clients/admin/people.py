@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from ..models import AuditEntry, Client, Cooperative, Provider, User
 from ..validators import normalize_iban, validate_iban
+from .sensitive import SensitiveLookupsRefused
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -31,7 +32,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SensitiveLookupsRefused, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -68,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(admin.ModelAdmin):
+class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("legal_name", "siren", "sap_number", "sap_declaration_date", "city", "email")
     search_fields = ("legal_name", "siren", "sap_number")
     fieldsets = (
@@ -113,7 +114,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     form = ProviderAdminForm
     list_display = (
         "last_name",
@@ -182,7 +183,7 @@ class ClientAdminForm(forms.ModelForm):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     form = ClientAdminForm
     list_display = (
         "birth_name",
@@ -288,7 +289,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """The audit trail is evidence: staff read it, nobody edits or deletes it."""
 
     list_display = ["created_at", "actor", "action", "object_repr", "content_type"]

@@ -26,6 +26,8 @@ from .. import ai_triage, services
 from ..ai_forms import AIStaffCorrectionForm
 from ..audit import audit_trail
 from ..models import AIRegistration, Provider, TriageState
+from ..validators import STAFF_NOTE_MAX_LENGTH
+from .sensitive import SensitiveLookupsRefused
 from .triage import OpenTriageFilter
 
 
@@ -92,11 +94,16 @@ class TriageForm(forms.Form):
             (TriageState.INELIGIBLE, "Non éligible"),
         ],
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=STAFF_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @admin.register(AIRegistration)
-class AIRegistrationAdmin(admin.ModelAdmin):
+class AIRegistrationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "client_name",
         "bucket",

@@ -29,6 +29,7 @@ from ..models import (
     TriageState,
     User,
 )
+from ..validators import validate_staff_note
 from .ai_common import (
     STALE_CLAIM,
     email_on_commit,
@@ -215,6 +216,7 @@ def ai_triage_mark(
     the client's AI status. Returns the attempt; raises ValidationError when it is not in
     triage any more or the state is not one of those three.
     """
+    validate_staff_note(note)
     registration = AIRegistration.objects.select_for_update().get(pk=registration.pk)
     if state not in TRIAGE_TARGETS:
         raise ValidationError("Suivi inconnu.")

@@ -23,6 +23,7 @@ from urssaf.payloads import ClientStatus
 from .. import ai_payload, ai_triage, tasks
 from ..ai_rules import START_REFUSED, STARTABLE, eligibility_errors
 from ..audit import audit
+from ..encryption import is_sensitive
 from ..models import (
     AIOrigin,
     AIRegistration,
@@ -48,6 +49,7 @@ from .records import client_update
 logger = logging.getLogger(__name__)
 LINKED_CODES = (ClientLinkStatus.PENDING, ClientLinkStatus.ACTIVE)
 BANK_FIELDS = ("iban", "bic")
+HIDDEN = "(masqué)"
 
 
 # --- preparing and starting -------------------------------------------------------------------
@@ -77,6 +79,9 @@ def ai_client_prepare(*, client: Client, data: Mapping[str, Any], by: User) -> C
 def _printable(field: str, old: Any, new: Any) -> list[Any]:
     if field in BANK_FIELDS:
         return [mask_iban(old) if old else "", mask_iban(new) if new else ""]
+    if is_sensitive(Client._meta.get_field(field)):
+        # Encrypted at rest: the audit trail says it changed, never what it was or became.
+        return [HIDDEN if old else "", HIDDEN if new else ""]
     return [str(old) if old is not None else None, str(new) if new is not None else None]
 
 

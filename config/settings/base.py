@@ -4,6 +4,8 @@ Nothing secret has a default here: in production mode (DJANGO_DEBUG unset) a mis
 DJANGO_SECRET_KEY stops the process at start-up instead of running with a guessable key.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SAP_VAR_DIR", BASE_DIR / "var"))
+# Every process of the portal (web, worker, beat, sandbox, manage.py) reads these settings
+# first. What they write holds personal data: the SQLite database, e-mails, PDFs, the broker's
+# queue, the sandbox's records, the cache. Readable and writable by the portal's user only.
+os.umask(0o077)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -23,19 +29,39 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_required(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ImproperlyConfigured(f"The environment variable {name} must be set.")
-    return value
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def development_key(purpose: str) -> str:
+    """A fixed key for DEBUG only (demo, developers), so nothing needs configuring there."""
+    digest = hashlib.sha256(f"sap-portal development {purpose}, never production".encode())
+    return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "insecure-development-key-do-not-use-in-production"
-    if DEBUG
-    else env_required("DJANGO_SECRET_KEY")
+# Secrets: in DEBUG a development value; in production the process refuses to start, naming
+# every variable that is missing.
+_missing_secrets = [
+    name
+    for name in ("DJANGO_SECRET_KEY", "SAP_FIELD_ENCRYPTION_KEYS", "SAP_FIELD_HASH_KEYS")
+    if not DEBUG and not os.environ.get(name, "").strip(" ,")
+]
+if _missing_secrets:
+    raise ImproperlyConfigured(
+        f"The environment variable {_missing_secrets[0]} must be set."
+        if len(_missing_secrets) == 1
+        else f"The environment variables {', '.join(_missing_secrets)} must be set."
+    )
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "insecure-development-key-do-not-use-in-production"
 )
+# Sensitive data at rest (clients/encryption.py): Fernet keys, newest first, comma-separated
+# (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# after adding a key in front, `manage.py reencrypt_sensitive_data` rewrites every row with it.
+FIELD_ENCRYPTION_KEYS = env_list("SAP_FIELD_ENCRYPTION_KEYS") or [development_key("data key")]
+# Keys of the searchable hashes (e.g. "same birth date"), newest first: any long random string.
+FIELD_HASH_KEYS = env_list("SAP_FIELD_HASH_KEYS") or [development_key("hash key")]
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 ]
@@ -73,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clients.session_timeout.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -128,6 +155,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("SAP_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Django sets stored files to 0o644 whatever the umask: keep documents private (see umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -150,6 +180,15 @@ CACHES = {
             "LOCATION": str(VAR_DIR / "cache"),
         }
     )
+}
+
+# Rendered invoice and quote PDFs, by content (invoices/pdf_cache.py): a private folder (see
+# umask), at most PDF_CACHE_MAX_ENTRIES documents (~100 KB each), each kept a week at most.
+CACHES["pdf"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(VAR_DIR / "pdf-cache"),
+    "TIMEOUT": 7 * 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PDF_CACHE_MAX_ENTRIES", "2000"))},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -257,6 +296,11 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_SECURE_HSTS_SEC
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this much inactivity (clients/session_timeout.py), sooner for staff; an
+# anonymous session (a sign-up in progress) lives as long as a signed-in one.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_IDLE_TIMEOUT_STAFF = int(os.environ.get("DJANGO_STAFF_SESSION_IDLE_MINUTES", "15")) * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
@@ -280,15 +324,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login brute force (django-axes): 5 failures for one account from one address lock it for
-# 15 minutes; the lockout page says so in French.
+# Login brute force (django-axes): 5 failures for one account, from whatever addresses, lock
+# that account; 5 failures from one address, whatever the accounts, lock that address. Counting
+# per account *and* address would let an attacker rotating addresses (a botnet, or a forged
+# X-Forwarded-For reaching gunicorn directly) try passwords for ever. The price: anyone who
+# knows an e-mail address can lock that account for the cool-off time; it stays short, open
+# sessions are untouched, and the lockout page says when to come back and how to reset the
+# password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True

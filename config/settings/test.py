@@ -8,6 +8,8 @@ import os
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("SAP_FIELD_ENCRYPTION_KEYS", "LXEWQrcmsEQBYnyp-6wy9chTD7GQPMTbAiWHF5IaSIE=")
+os.environ.setdefault("SAP_FIELD_HASH_KEYS", "test-only-hash-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sap_portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("SAP_VAR_DIR", tempfile.mkdtemp(prefix="sap-test-var-"))

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
 from invoices.models import (
@@ -36,7 +37,7 @@ class TaxSubCeilingInline(admin.TabularInline):
 
 
 @admin.register(TaxRuleSet)
-class TaxRuleSetAdmin(admin.ModelAdmin):
+class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "label",
         "valid_from",
@@ -66,7 +67,7 @@ class TaxRuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(admin.ModelAdmin):
+class AttestationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "reference",
         "client",
@@ -187,7 +188,7 @@ class BatchStartForm(forms.Form):
 
 
 @admin.register(AttestationBatch)
-class AttestationBatchAdmin(admin.ModelAdmin):
+class AttestationBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     change_list_template = "attestations/admin_batch_change_list.html"
     list_display = (
         "year",

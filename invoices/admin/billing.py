@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices import services
 from invoices.models import (
     BillingDocument,
@@ -43,7 +44,7 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
     can_delete = False
 
 
-class BillingDocumentAdmin(admin.ModelAdmin):
+class BillingDocumentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """What the admin of every kind of billing document shows alike."""
 
     pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
@@ -228,7 +229,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly, admin.ModelAdmin):
+class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Read-only: a payment is recorded through `payment_record`, which also settles the invoice."""
 
     list_display = (
@@ -265,7 +266,7 @@ class PaymentAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ServiceNature)
-class ServiceNatureAdmin(admin.ModelAdmin):
+class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """The 26 legal activities are data (invoices/data/service_natures.json): no add, no delete."""
 
     list_display = (
@@ -289,7 +290,7 @@ class ServiceNatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentSequence)
-class DocumentSequenceAdmin(ReadOnly, admin.ModelAdmin):
+class DocumentSequenceAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Shown for audit; only numbering a document moves a sequence, or a series would get
     gaps."""
 

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutStatus
 from invoices.sepa import batch_xml
@@ -90,7 +91,7 @@ def sepa_response(batch: PayoutBatch) -> HttpResponse:
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice",
         "provider",
@@ -190,7 +191,7 @@ class PayoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(admin.ModelAdmin):
+class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("message_id", "created_at", "execution_date", "count", "total", "created_by")
     list_select_related = ("created_by",)
     actions = ("download", "mark_batch_paid")

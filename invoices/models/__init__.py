@@ -23,6 +23,7 @@ from .billing import (  # noqa: F401
 )
 from .documents import (  # noqa: F401
     CENT,
+    NOTES_MAX_LENGTH,
     BillingDocument,
     BillingDocumentQuerySet,
     DocumentKind,

@@ -1,5 +1,6 @@
 """Annual tax attestations: batches, their items, and the stored versions."""
 
+import secrets
 import uuid
 
 from django.db import models
@@ -92,7 +93,9 @@ class AttestationBatchItem(models.Model):
 
 
 def attestation_upload_to(instance: "Attestation", filename: str) -> str:
-    return f"attestations/{instance.year}/{instance.reference}.pdf"
+    # The reference is printed and predictable: the random part keeps the file's name unguessable
+    # to anyone who can list or read the media folder's neighbourhood (backups, a proxy rule).
+    return f"attestations/{instance.year}/{instance.reference}-{secrets.token_urlsafe(16)}.pdf"
 
 
 class AttestationQuerySet(models.QuerySet):

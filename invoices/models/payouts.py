@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from clients.encryption import EncryptedCharField
 from clients.validators import validate_bic, validate_iban
 
 from .billing import Invoice
@@ -24,8 +25,8 @@ class PayoutBatch(models.Model):
     message_id = models.CharField("identifiant du message", max_length=35, unique=True)
     execution_date = models.DateField("date d'exécution demandée")
     debtor_name = models.CharField("titulaire du compte débité", max_length=70)
-    debtor_iban = models.CharField("IBAN débité", max_length=34, validators=[validate_iban])
-    debtor_bic = models.CharField("BIC débité", max_length=11, validators=[validate_bic])
+    debtor_iban = EncryptedCharField("IBAN débité", max_length=34, validators=[validate_iban])
+    debtor_bic = EncryptedCharField("BIC débité", max_length=11, validators=[validate_bic])
     total = models.DecimalField("montant total", max_digits=12, decimal_places=2)
     count = models.PositiveIntegerField("nombre de virements")
     created_by = models.ForeignKey(

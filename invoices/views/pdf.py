@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from invoices.models import BillingDocument, Invoice, Quote, round_cents
-from invoices.pdf import render_pdf
+from invoices.pdf_cache import render_pdf_cached
 from invoices.templatetags.fr_format import euros
 
 from .documents import get_document
@@ -84,7 +84,7 @@ def quote_document_context(quote: Quote) -> dict:
 
 def _pdf_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     document = context["document"]
-    pdf = render_pdf(template, context)
+    pdf = render_pdf_cached(template, context)
     logger.info(
         "%s PDF %s rendered for user %s", type(document).__name__, document.pk, request.user.pk
     )

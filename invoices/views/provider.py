@@ -18,7 +18,7 @@ from clients.access import provider_required
 from clients.forms import add_service_errors
 from clients.models import Provider
 from urssaf.models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
-from urssaf.services import ordinary_payment_refusal, payment_request_refresh
+from urssaf.services import REFRESH_MESSAGES, ordinary_payment_refusal, payment_request_refresh
 from urssaf.timeline import latest_request, payment_timeline
 
 from .. import services
@@ -201,14 +201,9 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
     payment_request = latest_request(invoice)
     if payment_request is None:
         messages.error(request, "Cette facture n'a pas de demande de paiement URSSAF.")
-    elif payment_request_refresh(request=payment_request):
-        messages.success(request, "Suivi URSSAF actualisé.")
     else:
-        messages.info(
-            request,
-            "Le suivi vient d'être actualisé ou une actualisation est en cours : "
-            "réessayez dans une minute.",
-        )
+        level, message = REFRESH_MESSAGES[payment_request_refresh(request=payment_request)]
+        messages.add_message(request, level, message)
     return redirect("provider:invoice_detail", code=invoice.code)
 
 

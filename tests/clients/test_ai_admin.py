@@ -401,3 +401,14 @@ def test_the_admin_index_counts_each_bucket(staff, alice, bob, cooperative):
     }
     assert "triage_bucket__exact=identity" in page
     assert "Gestion de la coopérative" in page  # Django's own index is still there
+
+
+def test_a_triage_note_of_a_megabyte_is_refused(staff, alice):
+    registration = failed(alice, "ERR_DGFIP_IMPOTPART_INCONNU")
+    url = reverse("admin:clients_airegistration_triage", args=[registration.pk])
+
+    staff.post(url, {"state": "contacted", "note": "Note. " * 200_000})
+
+    registration.refresh_from_db()
+    assert registration.triage_state == TriageState.OPEN
+    assert registration.triage_note == ""

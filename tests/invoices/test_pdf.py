@@ -200,3 +200,57 @@ def test_pdf_sends_anonymous_visitors_to_login(client, alice_invoice):
 def test_pdf_refuses_post(client, alice, alice_invoice):
     client.force_login(alice.user)
     assert client.post(pdf_url(alice_invoice)).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.fixture
+def weasyprint_renders(monkeypatch):
+    """Count WeasyPrint renderings, still rendering for real."""
+    from weasyprint import HTML
+
+    calls = []
+    real = HTML.write_pdf
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "write_pdf", counting)
+    return calls
+
+
+def test_an_unchanged_invoice_is_rendered_once_and_a_changed_one_again(
+    client, alice, alice_invoice, weasyprint_renders
+):
+    client.force_login(alice.user)
+
+    first = client.get(pdf_url(alice_invoice))
+    second = client.get(pdf_url(alice_invoice))
+
+    assert len(weasyprint_renders) == 1
+    assert second.content == first.content
+    services.payment_record(
+        invoice=alice_invoice,
+        amount=Decimal("20.00"),
+        paid_on=timezone.localdate(),
+        mode=PaymentMode.CHEQUE,
+        by=None,
+    )
+    after_payment = client.get(pdf_url(alice_invoice))
+    assert len(weasyprint_renders) == 2
+    assert "20,00 €" in text_of(after_payment)
+
+
+def test_cached_pdfs_are_private_files_in_a_bounded_cache(client, alice, alice_invoice):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client.force_login(alice.user)
+    client.get(pdf_url(alice_invoice))
+
+    pdf_cache = settings.CACHES["pdf"]
+    folder = Path(pdf_cache["LOCATION"])
+    [entry] = list(folder.iterdir())
+    assert entry.stat().st_mode & 0o077 == 0
+    assert folder.stat().st_mode & 0o077 == 0
+    assert 0 < pdf_cache["OPTIONS"]["MAX_ENTRIES"] <= 10_000

@@ -188,3 +188,13 @@ def test_an_expired_quote_says_so_and_can_no_longer_be_accepted(as_carol, carol,
     assert "n'est plus valable depuis le" in page
     assert "Le client a accepté" not in page
     assert "Expiré" in listing
+
+
+def test_quote_notes_of_a_megabyte_are_refused_in_french(as_carol, alice):
+    data = quote_post(line(), client=alice, notes="Mention. " * 200_000)
+
+    response = as_carol.post(reverse("provider:quote_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "au plus 2000 caractères" in response.content.decode()
+    assert not Quote.objects.exists()

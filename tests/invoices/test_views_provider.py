@@ -660,6 +660,7 @@ def test_the_dashboard_month_turns_at_midnight_in_paris(as_carol, carol, alice):
     issue_on(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), carol, alice)
 
     with time_machine.travel(dt.datetime(2026, 11, 30, 22, 59, tzinfo=dt.UTC), tick=False):
+        as_carol.force_login(carol.user)  # a week after the fixture's sign-in: signed out since
         assert figures(as_carol)["issued_count"] == 1  # 23:59 in Paris, still November
     with time_machine.travel(dt.datetime(2026, 11, 30, 23, 1, tzinfo=dt.UTC), tick=False):
         december = figures(as_carol)  # 00:01 on 1 December in Paris
@@ -672,3 +673,13 @@ def test_the_dashboard_shows_the_figures_in_french(as_carol, carol, alice):
     page = text(as_carol.get(reverse("provider:dashboard")))
     assert "Émises en novembre 2026" in page
     assert "1\u202f250,00\u00a0€" in page
+
+
+def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol, alice):
+    data = invoice_post(line(), client=alice, notes="Mention. " * 200_000)
+
+    response = as_carol.post(reverse("provider:invoice_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "au plus 2000 caractères" in text(response)
+    assert not Invoice.objects.exists()

@@ -200,3 +200,12 @@ def test_the_admin_index_shows_the_payment_triage_panel_beside_registrations(cli
     assert 'id="triage-registrations"' in page
     assert 'id="triage-payments"' in page
     assert "Demandes de paiement URSSAF à traiter" in page
+
+
+def test_a_staff_note_of_a_megabyte_is_refused_and_the_request_left_as_it_was(staff, refused):
+    response = staff.post(change_url(refused, "resolve"), {"note": "Note. " * 200_000}, follow=True)
+
+    refused.refresh_from_db()
+    assert "Note trop longue : 2000 caractères au plus" in response.content.decode()
+    assert refused.triage_state == TriageState.OPEN
+    assert refused.triage_note == ""

@@ -81,6 +81,41 @@ def test_the_provider_refreshes_the_follow_up_on_demand(client, carol, ai_invoic
     assert "réessayez dans une minute" in text(again)
 
 
+def test_a_refresh_that_cannot_reach_urssaf_says_so_and_the_next_click_asks_again(
+    client, carol, ai_invoice, clock, sandbox
+):
+    client.force_login(carol.user)
+    clock.shift(dt.timedelta(seconds=40))
+    url = reverse("invoices:payment_request_refresh", args=[ai_invoice.code])
+    sandbox.set_faults(error_rate=1, error_statuses=[503], retry_after_seconds=0)
+
+    down = text(client.post(url, follow=True))
+
+    assert "L'URSSAF n'a pas pu être jointe" in down
+    assert "Réessayez dans un moment" in down
+    assert "Suivi URSSAF actualisé" not in down
+    assert PaymentRequest.objects.get().status_code == "10"
+
+    sandbox.set_faults(error_rate=0)
+    back = text(client.post(url, follow=True))
+
+    assert "Suivi URSSAF actualisé." in back
+    assert PaymentRequest.objects.get().status_code == "20"
+
+
+def test_a_refresh_with_nothing_new_says_urssaf_answered(client, carol, ai_invoice, clock):
+    client.force_login(carol.user)
+    url = reverse("invoices:payment_request_refresh", args=[ai_invoice.code])
+    clock.shift(dt.timedelta(seconds=40))
+    assert "Suivi URSSAF actualisé." in text(client.post(url, follow=True))
+    clock.shift(dt.timedelta(seconds=40))
+
+    again = text(client.post(url, follow=True))
+
+    assert "L'URSSAF a répondu : rien de nouveau depuis la dernière vérification." in again
+    assert "Suivi URSSAF actualisé" not in again
+
+
 def test_the_refresh_is_a_post_by_the_owner_only(client, carol, dave, ai_invoice):
     url = reverse("invoices:payment_request_refresh", args=[ai_invoice.code])
     anonymous = client.post(url)

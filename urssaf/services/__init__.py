@@ -9,7 +9,13 @@ from .money import (
     urssaf_payment_reverse,
     urssaf_shares,
 )
-from .polling import PollReport, payment_request_refresh, payment_requests_poll
+from .polling import (
+    REFRESH_MESSAGES,
+    PollReport,
+    RefreshOutcome,
+    payment_request_refresh,
+    payment_requests_poll,
+)
 from .staff import (
     payment_request_abandon,
     payment_request_correct,
@@ -25,7 +31,9 @@ from .submission import (
 )
 
 __all__ = [
+    "REFRESH_MESSAGES",
     "PollReport",
+    "RefreshOutcome",
     "ordinary_payment_refusal",
     "payment_request_abandon",
     "payment_request_correct",

@@ -12,6 +12,7 @@ The lock lives LOCK_TTL and the cycle renews it after every call, so a worker ki
 (OOM, deploy, power cut) holds polling up for at most LOCK_TTL, however long cycles are.
 """
 
+import enum
 import logging
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, Value, When
@@ -106,21 +108,57 @@ def payment_requests_poll(*, now: datetime | None = None, limit: int | None = No
         return _poll(list(_with_relations(due)[:limit]), now, lock)
 
 
-def payment_request_refresh(*, request: PaymentRequest) -> bool:
-    """Ask URSSAF now about one submitted request (the "refresh" button).
+class RefreshOutcome(enum.Enum):
+    """What one press of the refresh button achieved."""
 
-    Returns False, without calling URSSAF, when the request is not at URSSAF, was checked
-    less than REFRESH_MIN_INTERVAL ago, or a polling cycle is running.
+    UPDATED = "updated"  # URSSAF answered with something new, now recorded
+    UNCHANGED = "unchanged"  # URSSAF answered: nothing new
+    # The call failed: nothing was recorded (not even "asked at"), so the next press asks again.
+    UNREACHABLE = "unreachable"
+    NOT_NOW = "not_now"  # not at URSSAF, asked less than REFRESH_MIN_INTERVAL ago, or polling
+
+
+# What the person who pressed the button is told (level, French text): "updated" only
+# when URSSAF was reached.
+REFRESH_MESSAGES = {
+    RefreshOutcome.UPDATED: (
+        messages.SUCCESS,
+        "Suivi URSSAF actualisé. L'URSSAF a donné du nouveau : il est affiché ci-dessous.",
+    ),
+    RefreshOutcome.UNCHANGED: (
+        messages.INFO,
+        "L'URSSAF a répondu : rien de nouveau depuis la dernière vérification.",
+    ),
+    RefreshOutcome.UNREACHABLE: (
+        messages.WARNING,
+        "L'URSSAF n'a pas pu être jointe : le suivi n'a pas changé. Réessayez dans un moment.",
+    ),
+    RefreshOutcome.NOT_NOW: (
+        messages.INFO,
+        "Le suivi vient d'être actualisé ou une actualisation est en cours : "
+        "réessayez dans une minute.",
+    ),
+}
+
+
+def payment_request_refresh(*, request: PaymentRequest) -> RefreshOutcome:
+    """Ask URSSAF now about one submitted request (the "refresh" button); return the outcome.
+
+    NOT_NOW, without calling URSSAF, when the request is not at URSSAF, was checked less than
+    REFRESH_MIN_INTERVAL ago, or a polling cycle is running.
     """
     now = timezone.now()
     fresh = _with_relations(PaymentRequest.objects.filter(pk=request.pk)).get()
     recent = fresh.last_polled_at and now - fresh.last_polled_at < REFRESH_MIN_INTERVAL
     if fresh.state != RequestState.SUBMITTED or recent:
-        return False
+        return RefreshOutcome.NOT_NOW
     with _poll_lock() as lock:
-        if lock:
-            _poll([fresh], now, lock)
-        return bool(lock)
+        if not lock:
+            return RefreshOutcome.NOT_NOW
+        report = _poll([fresh], now, lock)
+    if not report.calls:
+        return RefreshOutcome.UNREACHABLE
+    return RefreshOutcome.UPDATED if report.changed else RefreshOutcome.UNCHANGED
 
 
 def _with_relations(queryset):

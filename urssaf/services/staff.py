@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import User
+from clients.validators import validate_staff_note
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus
 from invoices.services import DEPOSIT_REFERENCE, DepositData, LineData, reversals
@@ -104,6 +105,7 @@ def payment_request_abandon(*, request: PaymentRequest, by: User, note: str = ""
     Returns the request, now cancelled; payments outside URSSAF are accepted from then on.
     Raises ValidationError (French) while URSSAF may still pay it.
     """
+    validate_staff_note(note)
     request = _locked(request)
     if not _abandonable(request):
         label = request.status_info.label if request.status_code else request.get_state_display()
@@ -211,6 +213,7 @@ def payment_request_resolve(*, request: PaymentRequest, by: User, note: str = ""
 
     Raises ValidationError when it is not in triage.
     """
+    validate_staff_note(note)
     request = _locked(request)
     if request.triage_state != TriageState.OPEN:
         raise ValidationError("Cette demande n'est pas à traiter.")
