@@ -1,7 +1,8 @@
 """Admin for invoices, lines, payments, invoice numbering and the SAP natures.
 
 Invoices and payments are written by `invoices.services` only (numbering, totals, status
-changes): here they are read-only, and issuing or cancelling runs the service from an action.
+changes): here they are read-only, and issuing or cancelling runs the service from an action
+(through urssaf.payments.services, which sends or protects what URSSAF pays).
 """
 
 from django.contrib import admin, messages
@@ -11,7 +12,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from invoices import services
 from invoices.models import (
     Invoice,
     InvoiceLine,
@@ -21,6 +21,7 @@ from invoices.models import (
     ServiceNature,
 )
 from invoices.templatetags.fr_format import euros
+from urssaf.payments import services as urssaf_services
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -186,7 +187,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         issued = self._run_service(
             request,
             drafts,
-            lambda invoice: services.invoice_issue(invoice=invoice, by=request.user),
+            lambda invoice: urssaf_services.invoice_issue_and_submit(
+                invoice=invoice, by=request.user
+            ),
         )
         if issued:
             self.message_user(request, f"{issued} facture(s) émise(s).", messages.SUCCESS)
@@ -201,7 +204,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         cancelled = self._run_service(
             request,
             issued,
-            lambda invoice: services.invoice_cancel(invoice=invoice, by=request.user),
+            lambda invoice: urssaf_services.invoice_cancel_unless_at_urssaf(
+                invoice=invoice, by=request.user
+            ),
         )
         if cancelled:
             self.message_user(request, f"{cancelled} facture(s) annulée(s).", messages.SUCCESS)

@@ -2,7 +2,6 @@
 directly. Import them from here."""
 
 from .billing import (
-    CANCEL_REFUSED,
     DEPOSIT_REFERENCE,
     DepositData,
     LineData,
@@ -24,7 +23,6 @@ from .quotes import (
 )
 
 __all__ = [
-    "CANCEL_REFUSED",
     "DEPOSIT_REFERENCE",
     "DepositData",
     "LineData",

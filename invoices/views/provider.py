@@ -1,5 +1,6 @@
 """The provider's dashboard and invoice screens. Every lookup is owner-scoped; writes go
-through invoices.services, whose French ValidationError messages are shown on the page."""
+through invoices.services (urssaf.payments.services where URSSAF may pay the invoice), whose
+French ValidationError messages are shown on the page."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.access import provider_required
 from clients.forms import add_service_errors
 from clients.models import Client, Provider
-from urssaf.models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
-from urssaf.services import ordinary_payment_refusal, payment_request_refresh
-from urssaf.timeline import latest_request, payment_timeline
+from urssaf.payments import selectors
+from urssaf.payments import services as urssaf_services
+from urssaf.payments.timeline import latest_request, payment_timeline
 
 from .. import services
 from ..forms import (
@@ -80,7 +81,10 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
         issued_amount=_money("total_ttc", issued),
         unpaid_count=Count("pk", filter=unpaid),
         unpaid_billed=_money("total_ttc", unpaid),
-        **_follow_up_counts(),
+        **{
+            key: Count("pk", filter=Q(condition))
+            for key, condition in selectors.invoice_follow_up(timezone.now()).items()
+        },
     )
     payments = (
         Payment.objects.effective()
@@ -101,19 +105,19 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
     }, follow_up
 
 
-FOLLOW_UP_KEYS = ("to_validate", "contested", "failed", "late_payouts")
-
-
-def _follow_up_counts() -> dict:
-    """Count the invoices in each avance immédiate situation, as aggregates over invoices."""
-    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
-    late = Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
-    return {
-        "to_validate": Count("pk", filter=Q(Exists(requests.filter(AWAITING_VALIDATION)))),
-        "contested": Count("pk", filter=Q(Exists(requests.filter(CONTESTED)))),
-        "failed": Count("pk", filter=Q(Exists(requests.filter(FAILED)))),
-        "late_payouts": Count("pk", filter=Q(Exists(late))),
-    }
+FOLLOW_UP_KEYS = (
+    selectors.TO_VALIDATE,
+    selectors.CONTESTED_BY_CLIENT,
+    selectors.REQUEST_FAILED,
+    selectors.LATE_PAYOUT,
+)
+# The invoice list's "avance immédiate" filter: the situation each dashboard link shows.
+FOLLOW_UP_FILTERS = {
+    FollowUp.TO_VALIDATE: selectors.TO_VALIDATE,
+    FollowUp.CONTESTED: selectors.CONTESTED_BY_CLIENT,
+    FollowUp.FAILED: selectors.REQUEST_FAILED,
+    FollowUp.LATE_PAYOUT: selectors.LATE_PAYOUT,
+}
 
 
 @provider_required
@@ -140,16 +144,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _filter_follow_up(invoices, follow_up: str):
     """Keep the invoices in one avance immédiate situation (the dashboard's links)."""
-    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
-    conditions = {
-        FollowUp.TO_VALIDATE: Exists(requests.filter(AWAITING_VALIDATION)),
-        FollowUp.CONTESTED: Exists(requests.filter(CONTESTED)),
-        FollowUp.FAILED: Exists(requests.filter(FAILED)),
-        FollowUp.LATE_PAYOUT: Exists(
-            Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
-        ),
-    }
-    return invoices.filter(conditions[follow_up])
+    conditions = selectors.invoice_follow_up(timezone.now())
+    return invoices.filter(conditions[FOLLOW_UP_FILTERS[follow_up]])
 
 
 @provider_required
@@ -287,7 +283,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     # The same figures as the PDF, so the page and the document never disagree.
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
-    context["urssaf_refusal"] = ordinary_payment_refusal(invoice)
+    context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 
@@ -299,7 +295,7 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
     payment_request = latest_request(invoice)
     if payment_request is None:
         messages.error(request, "Cette facture n'a pas de demande de paiement URSSAF.")
-    elif payment_request_refresh(request=payment_request):
+    elif urssaf_services.payment_request_refresh(request=payment_request):
         messages.success(request, "Suivi URSSAF actualisé.")
     else:
         messages.info(
@@ -315,7 +311,7 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
 def invoice_issue(request: HttpRequest, code) -> HttpResponse:
     invoice = _get_invoice_for_provider(request, code)
     try:
-        invoice = services.invoice_issue(invoice=invoice, by=request.user)
+        invoice = urssaf_services.invoice_issue_and_submit(invoice=invoice, by=request.user)
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -341,7 +337,7 @@ def invoice_delete(request: HttpRequest, code) -> HttpResponse:
 def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
     invoice = _get_invoice_for_provider(request, code)
     try:
-        invoice = services.invoice_cancel(invoice=invoice, by=request.user)
+        invoice = urssaf_services.invoice_cancel_unless_at_urssaf(invoice=invoice, by=request.user)
     except ValidationError as exc:
         _flash_errors(request, exc)
     else:
@@ -358,7 +354,7 @@ def payment_create(request: HttpRequest, code) -> HttpResponse:
             request, "Un paiement ne s'enregistre que sur une facture émise et non soldée."
         )
         return redirect("provider:invoice_detail", code=invoice.code)
-    urssaf_refusal = ordinary_payment_refusal(invoice)
+    urssaf_refusal = urssaf_services.ordinary_payment_refusal(invoice)
     if urssaf_refusal:
         # Explain on the form's page why nothing can be entered, rather than a bare refusal.
         context = {"invoice": invoice, "urssaf_refusal": urssaf_refusal}
@@ -369,7 +365,9 @@ def payment_create(request: HttpRequest, code) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.payment_record(invoice=invoice, by=request.user, **form.cleaned_data)
+            payment = urssaf_services.payment_record_unless_at_urssaf(
+                invoice=invoice, by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
