@@ -1,10 +1,11 @@
 from http import HTTPStatus
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from audit.services import audit, audit_trail
+from audit.services import audit, audit_many, audit_trail
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,20 @@ def test_audit_records_who_did_what_to_which_object(alice, sam):
 def test_audit_trail_of_another_object_is_separate(alice, bob, sam):
     audit(actor=sam, action="ai.contacted", obj=alice)
     assert list(audit_trail(bob)) == []
+
+
+def test_many_system_entries_go_in_at_once_like_one_by_one(alice, bob, django_assert_num_queries):
+    rows = [(alice, "ai.status", {"ai_status": ["sent", "active"]}), (bob, "ai.status", {})]
+    ContentType.objects.get_for_model(alice)  # cached for the process, as in a running worker
+
+    with django_assert_num_queries(1):
+        audit_many(rows)
+
+    [about_alice] = audit_trail(alice)
+    assert (about_alice.actor, about_alice.action) == (None, "ai.status")
+    assert about_alice.changes == {"ai_status": ["sent", "active"]}
+    assert about_alice.object_repr == str(alice)
+    assert [e.action for e in audit_trail(bob)] == ["ai.status"]
 
 
 def test_staff_can_read_but_never_change_or_delete_the_audit_trail(client, alice, sam):

@@ -88,7 +88,7 @@ def test_abandoning_lets_the_invoice_be_settled_directly(staff, refused, sam):
     refused.refresh_from_db()
     assert response.status_code == HTTPStatus.FOUND
     assert refused.state == RequestState.CANCELLED
-    assert "Réglera par chèque" in refused.triage_note
+    assert refused.triage_note.endswith(f"— {sam.email} : Réglera par chèque")
     assert ordinary_payment_refusal(refused.invoice) == ""
 
 

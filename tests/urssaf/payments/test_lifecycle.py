@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from audit.services import audit_trail
 from invoices import payouts
-from invoices.models import InvoiceStatus, Payment, PaymentMode, Payout, PayoutStatus
+from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout, PayoutStatus
 from invoices.services import amount_paid
 from urssaf.models import EventKind, PaymentRequest, RequestState
 from urssaf.payments import services, triage
@@ -205,3 +205,21 @@ def test_a_request_still_at_urssaf_refuses_payments_and_cancellation_outside_it(
     with pytest.raises(ValidationError, match="ne peut pas être annulée"):
         services.invoice_cancel_unless_at_urssaf(invoice=invoice, by=carol.user)
     assert PaymentRequest.objects.get().state == RequestState.SUBMITTED
+
+
+def test_an_invoice_no_longer_issued_gets_the_invoices_own_refusal_first(
+    ai_alice, issue_ai_invoice, carol
+):
+    invoice = issue_ai_invoice(ai_alice)
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.CANCELLED)
+
+    with pytest.raises(ValidationError, match="que sur une facture émise"):
+        services.payment_record_unless_at_urssaf(
+            invoice=invoice,
+            amount=Decimal("10.00"),
+            paid_on=dt.date(2026, 3, 17),
+            mode=PaymentMode.CHEQUE,
+            by=carol.user,
+        )
+    with pytest.raises(ValidationError, match="Seule une facture émise"):
+        services.invoice_cancel_unless_at_urssaf(invoice=invoice, by=carol.user)

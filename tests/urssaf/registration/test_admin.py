@@ -123,6 +123,21 @@ def test_the_queue_costs_as_many_queries_for_many_rows_as_for_few(staff, coopera
     assert load() == few
 
 
+def test_the_queue_lists_each_code_once_and_the_wait_only_while_in_triage(staff, alice, bob):
+    repeated = failed(alice, "ERR_CONTACT", "ERR_DGFIP_R2P_INCONNU", "ERR_CONTACT", days_ago=3)
+    settled = failed(bob, "ERR_CONTACT", days_ago=5)
+    AIRegistration.objects.filter(pk=settled.pk).update(triage_state=TriageState.RESOLVED)
+
+    page = staff.get(reverse(CHANGELIST), {"suivi": "tout"}).content.decode()
+
+    rows = page.split("<tr")
+    [waiting] = [row for row in rows if change_url(repeated) in row]
+    [done] = [row for row in rows if change_url(settled) in row]
+    assert 'class="field-codes">ERR_CONTACT, ERR_DGFIP_R2P_INCONNU</td>' in waiting
+    assert 'class="field-waiting">3 j</td>' in waiting
+    assert 'class="field-waiting">—</td>' in done
+
+
 def test_nobody_adds_or_deletes_an_attempt(staff, alice):
     registration = failed(alice, "ERR_CONTACT")
 
