@@ -26,9 +26,9 @@ from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErro
 from ...nomenclature import ClientLinkStatus
 from ...payloads import ClientStatus
 from ...triage.models import OPEN_TRIAGE_STATES, TriageState
-from .. import particulier as payload
 from .. import triage
 from ..models import AIOrigin, AIRegistration, AIRegistrationState
+from ..particulier import build_particulier, summary
 from ..rules import BANK_FIELDS, START_REFUSED, STARTABLE, eligibility_errors
 from .common import email_on_commit, fail_client, mark_active, notify_failure, set_ai_status
 
@@ -77,14 +77,14 @@ def ai_registration_start(
     """
     client = Client.objects.select_for_update().get(pk=client.pk)
     _check_startable(client, by)
-    particulier = payload.build_particulier(client)
+    particulier = build_particulier(client)
     _supersede_previous(client, by)
     registration = AIRegistration(
         client=client,
         started_by=by,
         origin=origin,
         known_elsewhere=known_elsewhere,
-        request_summary=payload.summary(particulier),
+        request_summary=summary(particulier),
     )
     registration.full_clean()
     registration.save()
@@ -239,10 +239,8 @@ def _register(registration: AIRegistration) -> ClientStatus:
         existing = _linked_status(client)
         if existing is not None:
             return existing
-    particulier = payload.build_particulier(client)
-    AIRegistration.objects.filter(pk=registration.pk).update(
-        request_summary=payload.summary(particulier)
-    )
+    particulier = build_particulier(client)
+    AIRegistration.objects.filter(pk=registration.pk).update(request_summary=summary(particulier))
     try:
         id_client = api.register_client(particulier)
     except PermanentUrssafError as exc:
