@@ -76,14 +76,14 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
     # A cancelled invoice keeps its issue date but was never owed: it is no turnover.
     issued = this_month & ~Q(status=InvoiceStatus.CANCELLED)
     unpaid = Q(status=InvoiceStatus.ISSUED)
+    follow_up_conditions = selectors.invoice_follow_up(timezone.now())
     figures = Invoice.objects.filter(provider=provider).aggregate(
         issued_count=Count("pk", filter=issued),
         issued_amount=_money("total_ttc", issued),
         unpaid_count=Count("pk", filter=unpaid),
         unpaid_billed=_money("total_ttc", unpaid),
         **{
-            key: Count("pk", filter=Q(condition))
-            for key, condition in selectors.invoice_follow_up(timezone.now()).items()
+            key: Count("pk", filter=Q(condition)) for key, condition in follow_up_conditions.items()
         },
     )
     payments = (
@@ -94,7 +94,7 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
             paid_on_unpaid=_money("amount", Q(invoice__status=InvoiceStatus.ISSUED)),
         )
     )
-    follow_up = {key: figures.pop(key) for key in FOLLOW_UP_KEYS}
+    follow_up = {key: figures.pop(key) for key in follow_up_conditions}
     return {
         "month": start,
         "issued_count": figures["issued_count"],
@@ -105,12 +105,6 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
     }, follow_up
 
 
-FOLLOW_UP_KEYS = (
-    selectors.TO_VALIDATE,
-    selectors.CONTESTED_BY_CLIENT,
-    selectors.REQUEST_FAILED,
-    selectors.LATE_PAYOUT,
-)
 # The invoice list's "avance immédiate" filter: the situation each dashboard link shows.
 FOLLOW_UP_FILTERS = {
     FollowUp.TO_VALIDATE: selectors.TO_VALIDATE,
