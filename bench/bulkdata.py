@@ -12,20 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.utils import timezone
 
-from clients.models import (
-    AIOrigin,
-    AIRegistration,
-    AIRegistrationState,
-    AIStatus,
-    Civility,
-    Client,
-    Cooperative,
-    Provider,
-    Role,
-    TriageBucket,
-    TriageState,
-    User,
-)
+from clients.models import AIStatus, Civility, Client, Cooperative, Provider, Role, User
 from invoices.models import (
     Invoice,
     InvoiceLine,
@@ -34,6 +21,8 @@ from invoices.models import (
     PaymentMode,
     ServiceNature,
 )
+from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState, TriageState
+from urssaf.registration.triage import RegistrationBucket
 
 # Unusable password: benchmarks and tests log in through sessions.
 PASSWORD_HASH = UNUSABLE_PASSWORD_PREFIX
@@ -214,9 +203,9 @@ def failed_registrations(of: list[Client], started_by: User) -> int:
                 started_by=started_by,
                 origin=AIOrigin.PROVIDER,
                 state=AIRegistrationState.FAILED,
-                tries=1,
+                attempts=1,
                 errors=[{"code": "ERR_DGFIP_R2P_INCONNU", "message": "", "description": ""}],
-                triage_bucket=TriageBucket.IDENTITY,
+                triage_bucket=RegistrationBucket.IDENTITY,
                 triage_state=TriageState.OPEN,
                 triage_since=now,
             )

@@ -47,7 +47,7 @@ PAGES = [
     ("provider_dashboard", "provider", "provider:dashboard"),
     ("provider_invoices", "provider", "provider:invoice_list"),
     ("client_portal", "client", "portal:invoice_list"),
-    ("admin_triage", "staff", "admin:clients_airegistration_changelist"),
+    ("admin_triage", "staff", "admin:urssaf_airegistration_changelist"),
 ]
 
 

@@ -231,7 +231,7 @@ def seed_portal(count: int, sent: dt.datetime) -> tuple[list[str], list[str]]:
 def run_cycle():
     from django.contrib.contenttypes.models import ContentType
 
-    from urssaf.services import payment_requests_poll
+    from urssaf.payments.services import payment_requests_poll
 
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as queries:
@@ -290,7 +290,7 @@ def main() -> None:
 
 
 def report(count: int, ids: list[str], url: str) -> None:
-    from urssaf.client import get_access_token
+    from urssaf.api import get_access_token
     from urssaf.models import PaymentRequest
 
     get_access_token()  # the token is fetched once per hour, not per cycle

@@ -8,9 +8,10 @@ sandbox subprocess (own data dir, tokens living 60 s on its clock). --clients cl
 registered and activated there with the faults off; then faults go on (--error-rate of the
 API calls fail: 3/5 HTTP 503/429/500/502 with Retry-After, 1/5 timeouts, 1/5 dropped
 connections, the sandbox carrying out the timed-out or dropped request anyway) and --invoices
-invoices are issued through `invoice_issue`, which enqueues the submissions on commit to Redis
-(a queue, a cache key prefix of this run's own). A real `celery worker` subprocess sends them;
-it is killed with SIGKILL (its whole process group) once mid-run and a new one started.
+invoices are issued through `invoice_issue_and_submit`, which enqueues the submissions on commit
+to Redis (a queue, a cache key prefix of this run's own). A real `celery worker` subprocess
+sends them; it is killed with SIGKILL (its whole process group) once mid-run and a new one
+started.
 
 The bench plays Celery beat: every tick it enqueues the two periodic tasks (the poll and the
 resume of lost submissions) to the worker's queue. The portal's clock does not move with the
@@ -111,12 +112,13 @@ from clients.models import AIStatus, Client, Provider  # noqa: E402
 from invoices import services as invoice_services  # noqa: E402
 from invoices.models import ServiceNature  # noqa: E402
 from sandbox.remote import SandboxRemote  # noqa: E402
-from urssaf import client as urssaf_client  # noqa: E402
+from urssaf import api as urssaf_api  # noqa: E402
 from urssaf import tasks  # noqa: E402
+from urssaf.backoff import STALE_CLAIM  # noqa: E402
 from urssaf.models import PaymentRequest, PaymentRequestEvent, RequestState  # noqa: E402
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress  # noqa: E402
-from urssaf.services import polling  # noqa: E402
-from urssaf.services.submission import STALE_CLAIM  # noqa: E402
+from urssaf.payments import services as urssaf_services  # noqa: E402
+from urssaf.payments.services import polling  # noqa: E402
 
 WAITING_STATES = (RequestState.PENDING, RequestState.CLAIMED)
 TICK_SECONDS = 0.5
@@ -276,7 +278,7 @@ def activate_clients(count: int, remote: SandboxRemote) -> tuple[list[Client], l
         payload = particulier.to_payload()
         keys = ("civilite", "nomNaissance", "prenoms", "dateNaissance", "lieuNaissance")
         remote.add_taxpayer({key: payload[key] for key in keys})
-        client.urssaf_id_client = urssaf_client.register_client(particulier)
+        client.urssaf_id_client = urssaf_api.register_client(particulier)
         remote.activate(client.urssaf_id_client)
         client.ai_status = AIStatus.ACTIVE
         client.ai_activated_on = timezone.localdate(activated)
@@ -312,7 +314,7 @@ def issue_invoice(index: int, people: list[Client], providers: list[Provider]):
     draft = invoice_services.invoice_create_draft(
         provider=provider, client=client, period_start=start, period_end=today, lines=[line]
     )
-    return invoice_services.invoice_issue(invoice=draft, by=provider.user)
+    return urssaf_services.invoice_issue_and_submit(invoice=draft, by=provider.user)
 
 
 # --- the portal's time, moved by the bench --------------------------------------------------

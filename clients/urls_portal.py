@@ -7,8 +7,9 @@ from django.views.generic import RedirectView
 
 from invoices.views import portal as invoice_views
 from invoices.views import quotes as quote_views
+from urssaf.registration import views as registration
 
-from .views import portal, registration
+from .views import portal
 
 app_name = "portal"
 

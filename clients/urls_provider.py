@@ -4,9 +4,9 @@ from django.urls import path
 
 from invoices.views import provider as invoice_views
 from invoices.views import quotes as quote_views
+from urssaf.registration import views as registration
 
 from .views import provider as client_views
-from .views import registration
 
 app_name = "provider"
 

@@ -156,3 +156,9 @@ def make_quote():
 def alice_invoice(carol, alice, make_draft):
     """An issued invoice from Carol to Alice: 3 h of housework at 25 € = 75 € TTC."""
     return services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run the on-commit callbacks (tasks, e-mails) of the block, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -20,18 +20,14 @@ from django.core.exceptions import ValidationError
 from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 
-from clients import ai_payload, services
-from clients.models import (
-    AIOrigin,
-    AIRegistration,
-    AIRegistrationState,
-    AIStatus,
-    AuditEntry,
-    Client,
-)
-from invoices import services as invoice_services
+from audit.models import AuditEntry
+from clients.models import AIStatus, Client
 from invoices.models import Invoice, InvoiceLine, InvoiceStatus, Payment
-from urssaf.demande import build_payment_request
+from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState
+from urssaf.payments import services as urssaf_services
+from urssaf.payments.demande import build_payment_request
+from urssaf.registration import particulier as ai_payload
+from urssaf.registration import services
 
 from .factories import ClientFactory
 
@@ -709,7 +705,9 @@ def ai_invoice(carol, alice, make_draft) -> Invoice:
         ai_status=AIStatus.ACTIVE, urssaf_id_client="id-alice", ai_activated_on=dt.date(2026, 11, 1)
     )
     alice.refresh_from_db()
-    issued = invoice_services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
+    issued = urssaf_services.invoice_issue_and_submit(
+        invoice=make_draft(carol, alice), by=carol.user
+    )
     return (
         Invoice.objects.select_related("client", "provider")
         .prefetch_related("lines__nature")

@@ -25,15 +25,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
-from clients import ai_payload
-from clients import services as client_services
-from clients.models import AIRegistration, AIRegistrationState, AIStatus, Client
+from clients.models import AIStatus, Client
 from invoices import services as invoice_services
 from invoices.services import LineData
-from urssaf import client as urssaf_client
+from urssaf import api as urssaf_api
 from urssaf.exceptions import PermanentUrssafError
-from urssaf.models import PaymentRequest, RequestState
-from urssaf.services import payment_request_refresh
+from urssaf.models import AIRegistration, AIRegistrationState, PaymentRequest, RequestState
+from urssaf.payments import services as urssaf_services
+from urssaf.payments.services import payment_request_refresh
+from urssaf.registration import particulier as ai_payload
+from urssaf.registration import services as registration_services
 
 from .factories import nature
 
@@ -117,16 +118,16 @@ def issued_tokens(urssaf_settings, sandbox, monkeypatch) -> list[str]:
     sandbox.add_organisation(CLIENT_ID, SECRET)
     urssaf_settings.URSSAF_CLIENT_ID = CLIENT_ID
     urssaf_settings.URSSAF_CLIENT_SECRET = SECRET
-    urssaf_client.clear_token_cache()
+    urssaf_api.clear_token_cache()
     tokens: list[str] = []
-    real = urssaf_client._request_token
+    real = urssaf_api._request_token
 
     def spy() -> tuple[str, float]:
         token, lifetime = real()
         tokens.append(token)
         return token, lifetime
 
-    monkeypatch.setattr(urssaf_client, "_request_token", spy)
+    monkeypatch.setattr(urssaf_api, "_request_token", spy)
     return tokens
 
 
@@ -180,7 +181,7 @@ def test_a_provider_registering_a_client_logs_no_secret(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("provider:client_ai_confirm", args=[alice.code]))
     # A refresh of her status asks GET /particulier with her e-mail and idClient.
-    urssaf_client.get_client_status(id_client=alice.ai_registrations.get().id_client)
+    urssaf_api.get_client_status(id_client=alice.ai_registrations.get().id_client)
 
     registration = AIRegistration.objects.get()
     assert registration.state == AIRegistrationState.SENT, registration.errors
@@ -193,7 +194,7 @@ def test_the_stored_registration_summary_keeps_the_iban_masked(
 ):
     tax_office_knows(sandbox, ready_alice)
     with django_capture_on_commit_callbacks(execute=True):
-        client_services.ai_registration_start(client=ready_alice, by=None, origin="provider")
+        registration_services.ai_registration_start(client=ready_alice, by=None, origin="provider")
 
     summary = str(AIRegistration.objects.get().request_summary)
     for value in secret_values(issued_tokens).values():
@@ -233,16 +234,16 @@ def ready_alice(alice) -> Client:
 def test_fetching_renewing_and_a_refused_token_log_no_secret(
     logs, issued_tokens, sandbox, settings
 ):
-    first = urssaf_client.get_access_token()
-    assert urssaf_client.get_access_token() == first  # from the cache
-    urssaf_client.get_access_token(force_refresh=True)
+    first = urssaf_api.get_access_token()
+    assert urssaf_api.get_access_token() == first  # from the cache
+    urssaf_api.get_access_token(force_refresh=True)
     sandbox.advance(hours=2)  # the cached token dies at URSSAF: a 401, renewed once
-    assert urssaf_client.search_payment_requests(invoice_numbers=["2026-99999"]).items == ()
+    assert urssaf_api.search_payment_requests(invoice_numbers=["2026-99999"]).items == ()
     wrong = f"{SECRET}-perime"
     settings.URSSAF_CLIENT_SECRET = wrong
-    urssaf_client.clear_token_cache()
+    urssaf_api.clear_token_cache()
     with pytest.raises(PermanentUrssafError):
-        urssaf_client.get_access_token()
+        urssaf_api.get_access_token()
 
     assert len(issued_tokens) == 3
     secrets = secret_values(issued_tokens) | {"wrong secret": wrong}
@@ -262,7 +263,7 @@ def test_sending_and_following_a_payment_request_logs_no_secret(
     # One clock for the portal and the sandbox's threads, as in tests/urssaf/conftest.py.
     with time_machine.travel(REGISTERED_AT, tick=True) as clock:
         tax_office_knows(sandbox, ready_alice)
-        id_client = urssaf_client.register_client(ai_payload.build_particulier(ready_alice))
+        id_client = urssaf_api.register_client(ai_payload.build_particulier(ready_alice))
         sandbox.activate(id_client, client_id=CLIENT_ID)
         Client.objects.filter(pk=ready_alice.pk).update(
             urssaf_id_client=id_client,
@@ -287,7 +288,7 @@ def test_sending_and_following_a_payment_request_logs_no_secret(
             ],
         )
         with django_capture_on_commit_callbacks(execute=True):
-            invoice_services.invoice_issue(invoice=draft, by=carol.user)
+            urssaf_services.invoice_issue_and_submit(invoice=draft, by=carol.user)
         request = PaymentRequest.objects.get()
         assert request.state == RequestState.SUBMITTED
         sandbox.validate(request.urssaf_id)
@@ -403,7 +404,7 @@ def test_admin_pages_taking_an_iban_hide_it_from_error_reports(
 def test_the_staff_correction_page_hides_the_iban_from_error_reports(client, sam, ready_alice):
     registration = AIRegistration.objects.create(client=ready_alice, origin="provider")
     client.force_login(sam)
-    url = reverse("admin:clients_airegistration_correct", args=[registration.pk])
+    url = reverse("admin:urssaf_airegistration_correct", args=[registration.pk])
 
     response = client.post(url, {**bank_post(ready_alice), "birth_date": "2999-01-01"})
 
@@ -419,7 +420,7 @@ def test_a_crash_on_the_registration_page_mails_the_admins_without_the_iban(
     def crash(**kwargs):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(client_services, "ai_client_prepare", crash)
+    monkeypatch.setattr(registration_services, "ai_client_prepare", crash)
     browser = HttpClient(raise_request_exception=False)
     browser.force_login(alice.user)
 
@@ -452,7 +453,7 @@ def unreachable_urssaf(issued_tokens, settings) -> None:
 def test_a_transport_failure_while_fetching_a_token_reports_no_client_secret(
     unreachable_urssaf,
 ):
-    report = _report_of(lambda: urssaf_client.get_access_token(force_refresh=True))
+    report = _report_of(lambda: urssaf_api.get_access_token(force_refresh=True))
 
     assert "ConnectionError" in report
     assert SECRET not in report
@@ -461,11 +462,11 @@ def test_a_transport_failure_while_fetching_a_token_reports_no_client_secret(
 def test_a_transport_failure_while_calling_urssaf_reports_no_token_nor_iban(
     issued_tokens, ready_alice, settings
 ):
-    token = urssaf_client.get_access_token()
+    token = urssaf_api.get_access_token()
     particulier = ai_payload.build_particulier(ready_alice)
     settings.URSSAF_BASE_URL = "http://127.0.0.1:9/atp/v1/tiersPrestations"
 
-    report = _report_of(lambda: urssaf_client.register_client(particulier))
+    report = _report_of(lambda: urssaf_api.register_client(particulier))
 
     assert "ConnectionError" in report
     assert token not in report
@@ -475,11 +476,11 @@ def test_a_transport_failure_while_calling_urssaf_reports_no_token_nor_iban(
 def test_a_crash_inside_the_urssaf_client_reports_no_token_nor_iban(
     issued_tokens, ready_alice, monkeypatch
 ):
-    token = urssaf_client.get_access_token()
+    token = urssaf_api.get_access_token()
     particulier = ai_payload.build_particulier(ready_alice)
-    monkeypatch.setattr(urssaf_client, "encode_json", _explode_after(urssaf_client.encode_json))
+    monkeypatch.setattr(urssaf_api, "encode_json", _explode_after(urssaf_api.encode_json))
 
-    report = _report_of(lambda: urssaf_client.register_client(particulier))
+    report = _report_of(lambda: urssaf_api.register_client(particulier))
 
     assert "panne simulée" in report
     assert token not in report

@@ -13,7 +13,7 @@ PAGES = {
     "provider dashboard": ("provider", "provider:dashboard"),
     "provider invoice list": ("provider", "provider:invoice_list"),
     "client portal": ("client", "portal:invoice_list"),
-    "admin triage": ("staff", "admin:clients_airegistration_changelist"),
+    "admin triage": ("staff", "admin:urssaf_airegistration_changelist"),
 }
 
 

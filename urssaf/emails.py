@@ -1,88 +1,25 @@
-"""The payment-request e-mails: subject, text and HTML from templates/emails/payment_*.
+"""Sending the URSSAF e-mails: subject, text and HTML rendered from templates/emails/."""
 
-- `sent`, to the client: URSSAF will ask them to validate within 48 h on their space.
-- `contested`, to the provider: the client contested the request (with the reason).
-- `debit_failed`, to the provider: the client's bank refused the direct debit.
-- `corrected`, to the provider: the staff cancelled the invoice and made a corrected draft of
-  it ("Corriger et renvoyer"), which waits for the provider to fix and issue it.
-"""
-
-import logging
-
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 
-from invoices.models import Invoice
-
-from .models import PaymentRequest
-from .schedule import validation_deadline
-from .statuses import rejection_info
-from .triage import explain
-
-logger = logging.getLogger(__name__)
-
+# The client's own space at URSSAF, where they validate requests and manage their account.
 URSSAF_PARTICULIER_URL = "https://www.particulier.urssaf.fr"
-# Who receives each e-mail.
-RECIPIENTS = {
-    "sent": "client",
-    "contested": "provider",
-    "debit_failed": "provider",
-    "corrected": "provider",
-}
 
 
-def send_payment_email(*, kind: str, request_id: int) -> None:
-    """Send the `kind` e-mail about this payment request.
+def send_templated_email(*, template: str, context: dict, to: list[str]) -> None:
+    """Send the e-mail `emails/<template>_{subject.txt,body.txt,body.html}` to `to`.
 
-    Raises ValueError for an unknown kind; mail transport errors propagate (OSError).
+    The subject is read on one line whatever the template's layout. Mail transport errors
+    propagate (OSError) for the calling task to retry.
     """
-    if kind not in RECIPIENTS:
-        raise ValueError(f"Unknown payment-request e-mail: {kind}")
-    request = PaymentRequest.objects.select_related(
-        "invoice__client", "invoice__provider__user", "invoice__cooperative"
-    ).get(pk=request_id)
-    context = _context(request)
-    recipient = (
-        request.invoice.client.email
-        if RECIPIENTS[kind] == "client"
-        else request.invoice.provider.user.email
-    )
-    subject = render_to_string(f"emails/payment_{kind}_subject.txt", context)
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=render_to_string(f"emails/payment_{kind}_body.txt", context),
-        to=[recipient],
+        body=render_to_string(f"emails/{template}_body.txt", context),
+        to=to,
     )
     message.attach_alternative(
-        render_to_string(f"emails/payment_{kind}_body.html", context), "text/html"
+        render_to_string(f"emails/{template}_body.html", context), "text/html"
     )
     message.send()
-    logger.info("Payment-request %s e-mail sent for request %s", kind, request.pk)
-
-
-def _context(request: PaymentRequest) -> dict:
-    invoice = request.invoice
-    base = settings.PORTAL_BASE_URL.rstrip("/")
-    return {
-        "request": request,
-        "invoice": invoice,
-        "client": invoice.client,
-        "provider": invoice.provider,
-        "cooperative": invoice.cooperative,
-        "deadline": validation_deadline(request),
-        "client_share": invoice.total_ttc - invoice.credit_share - invoice.deposit_amount,
-        "rejection": rejection_info(request.rejection_code) if request.rejection_code else None,
-        "urssaf_url": URSSAF_PARTICULIER_URL,
-        "client_url": base + reverse("portal:invoice_detail", args=[invoice.code]),
-        "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
-        "reasons": [advice.explanation for _, advice in explain(request.error_codes)],
-        "draft_url": _draft_url(invoice, base),
-    }
-
-
-def _draft_url(invoice, base: str) -> str:
-    """The corrected draft's page, once "Corriger et renvoyer" made one; else empty."""
-    replacement = Invoice.objects.filter(replaces=invoice).only("code").first()
-    return base + reverse("provider:invoice_detail", args=[replacement.code]) if replacement else ""

@@ -284,7 +284,7 @@ class ServiceLine:
 
 
 @dataclass(frozen=True)
-class PaymentRequest:
+class PaymentRequestPayload:
     """One invoice sent to POST /demandePaiement (`InputDemandePaiement`)."""
 
     id_client: str

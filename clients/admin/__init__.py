@@ -1,5 +1,5 @@
-"""Admin for the clients app: people and records, and the avance immédiate triage queue."""
+"""Admin for the clients app: people and records."""
 
-from . import people, registrations
+from . import people
 
-__all__ = ["people", "registrations"]
+__all__ = ["people"]

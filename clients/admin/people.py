@@ -1,4 +1,4 @@
-"""Admin for users (e-mail login), the cooperative, providers, clients and the audit trail."""
+"""Admin for users (e-mail login), the cooperative, providers and clients."""
 
 from django import forms
 from django.contrib import admin
@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from ..models import AuditEntry, Client, Cooperative, Provider, User
+from ..models import Client, Cooperative, Provider, User
 from ..validators import normalize_iban, validate_iban
 from .sensitive import SensitiveLookupsRefused
 
@@ -286,23 +286,3 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     @method_decorator(sensitive_post_parameters())
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
-    """The audit trail is evidence: staff read it, nobody edits or deletes it."""
-
-    list_display = ["created_at", "actor", "action", "object_repr", "content_type"]
-    list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "actor__email", "note", "object_id"]
-    list_select_related = ["actor", "content_type"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

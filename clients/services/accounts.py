@@ -6,9 +6,9 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.services import audit
 from invoices.models import Invoice, Quote
 
-from ..audit import audit
 from ..models import Client, Role, User
 
 logger = logging.getLogger(__name__)

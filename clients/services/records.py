@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..ai_payload import upper_ascii
 from ..models import Client, Cooperative, Provider
+from ..normalize import upper_ascii
 
 logger = logging.getLogger(__name__)
 

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from invoices.models import Invoice
-from urssaf.models import PaymentRequest
+from urssaf.payments.selectors import client_has_request_to_validate
 
 from .. import services
 from ..access import provider_required
@@ -38,11 +38,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             invoice_count=Count("invoices", filter=Q(invoices__provider=provider)),
             # A payment request the client has to validate on their URSSAF space.
-            has_request_to_validate=Exists(
-                PaymentRequest.objects.awaiting_validation().filter(
-                    invoice__client=OuterRef("pk"), invoice__provider=provider
-                )
-            ),
+            has_request_to_validate=client_has_request_to_validate(provider),
         )
         # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.
         .order_by("birth_name", "first_names", "pk")

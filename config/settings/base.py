@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "csp",
+    "audit",
     "clients",
     "invoices",
     "urssaf",
@@ -240,11 +241,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # days, triage after 7) and resend registrations whose task died. Every 15 minutes, so a
     # client who just activated sees it soon; a few GET /particulier per round.
     "ai-registrations-follow-up": {
-        "task": "clients.tasks.follow_ai_registrations",
+        "task": "urssaf.tasks.follow_ai_registrations",
         "schedule": crontab(minute="*/15"),
     },
-    # Payment requests: search the status of those due (urssaf/schedule.py decides how often
-    # each is asked about: minutes around an expected change, hours otherwise), 10 ids per call.
+    # Payment requests: search the status of those due (urssaf/payments/schedule.py decides how
+    # often each is asked about: minutes around an expected change, hours otherwise), 10 ids
+    # per call.
     "urssaf-payment-requests-poll": {
         "task": "urssaf.tasks.poll_payment_requests",
         "schedule": crontab(minute="*"),
@@ -345,7 +347,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clients.net.client_ip"
 
-# --- URSSAF API Tiers de prestation (urssaf/client.py is the only module that reads these) ---
+# --- URSSAF API Tiers de prestation (urssaf/api.py is the only module that reads these) ---
 # Production values: base https://api.urssaf.fr/atp/v1/tiersPrestations and token URL
 # https://api.urssaf.fr/api/oauth/v1/token. In DEBUG (the demo) they default to the local
 # sandbox; in production nothing defaults and the "urssaf" system check names what is missing.

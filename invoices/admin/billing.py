@@ -1,7 +1,8 @@
 """Admin for invoices, lines, payments, invoice numbering and the SAP natures.
 
 Invoices and payments are written by `invoices.services` only (numbering, totals, status
-changes): here they are read-only, and issuing or cancelling runs the service from an action.
+changes): here they are read-only, and issuing or cancelling runs the service from an action
+(through urssaf.payments.services, which sends or protects what URSSAF pays).
 """
 
 from django.apps import apps
@@ -13,7 +14,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from clients.admin.sensitive import SensitiveLookupsRefused
-from invoices import services
 from invoices.models import (
     BillingDocument,
     DocumentSequence,
@@ -24,6 +24,7 @@ from invoices.models import (
     ServiceNature,
 )
 from invoices.templatetags.fr_format import euros
+from urssaf.payments import services as urssaf_services
 
 
 class ReadOnly:
@@ -194,7 +195,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
     @admin.action(description="Émettre les brouillons sélectionnés", permissions=["change"])
     def issue_drafts(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        issue, skipped = services.invoice_issue, "ne sont pas des brouillons"
+        issue = urssaf_services.invoice_issue_and_submit
+        skipped = "ne sont pas des brouillons"
         self._run_service(request, queryset, InvoiceStatus.DRAFT, issue, skipped, "émise(s)")
 
     @admin.action(
@@ -202,7 +204,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
         permissions=["change"],
     )
     def cancel_invoices(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        cancel, skipped = services.invoice_cancel, "ne sont pas émises"
+        cancel = urssaf_services.invoice_cancel_unless_at_urssaf
+        skipped = "ne sont pas émises"
         self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
 
     def _run_service(self, request, queryset, status: str, service, skipped: str, done: str):

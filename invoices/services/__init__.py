@@ -3,7 +3,6 @@ Views and tasks call these, never the ORM directly. Import them from here, or th
 reversals modules (`from invoices.services import payouts`)."""
 
 from .billing import (
-    CANCEL_REFUSED,
     DEPOSIT_REFERENCE,
     DepositData,
     amount_paid,
@@ -25,7 +24,6 @@ from .quotes import (
 )
 
 __all__ = [
-    "CANCEL_REFUSED",
     "DEPOSIT_REFERENCE",
     "DepositData",
     "LineData",

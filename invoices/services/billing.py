@@ -106,20 +106,17 @@ def invoice_issue(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
     """Issue a draft: give it the next gap-free number of the year and freeze it.
 
     `on` back-dates the issue (demo data, imports); numbers must follow dates, so it may not
-    precede the last invoice issued that year. The deposit, if any, is recorded as a payment;
-    for an avance immédiate client, the payment request to URSSAF is created and sent after the
-    commit. Returns the issued invoice; raises ValidationError if it is not a draft, has no
-    line, the date is refused, or a check of the avance immédiate fails (nothing is saved).
+    precede the last invoice issued that year. The deposit, if any, is recorded as a payment.
+    Returns the issued invoice; raises ValidationError if it is not a draft, has no line or the
+    date is refused (nothing is saved). The screens issue through
+    urssaf.payments.services.invoice_issue_and_submit, which also sends the payment request of
+    an avance immédiate client in the same transaction.
     """
     if on is not None and on > timezone.localdate():
         raise ValidationError("Une facture ne peut pas être émise à une date future.")
     invoice = draft_number(invoice, on=on)
     invoice.save()
     _record_deposit(invoice, by)
-    # Imported here: the urssaf app builds on invoices, not the other way round.
-    from urssaf.services import payment_request_create
-
-    payment_request_create(invoice=invoice, by=by)
     logger.info("Invoice %s issued by user %s", invoice.number, by.pk)
     return invoice
 
@@ -144,11 +141,14 @@ def invoice_delete_draft(*, invoice: Invoice) -> None:
 
 @transaction.atomic
 def invoice_cancel(*, invoice: Invoice, by: User) -> Invoice:
-    """Cancel an issued invoice that has received no payment; its number stays used."""
+    """Cancel an issued invoice that has received no payment; its number stays used.
+
+    The screens cancel through urssaf.payments.services.invoice_cancel_unless_at_urssaf, which
+    refuses while URSSAF pays the invoice.
+    """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not invoice.can_be_cancelled:
         raise ValidationError("Seule une facture émise et non payée peut être annulée.")
-    _refuse_if_urssaf_pays(invoice, CANCEL_REFUSED)
     if invoice.payments.effective().exists():
         raise ValidationError("Cette facture a déjà reçu un paiement : elle ne peut être annulée.")
     invoice.status = InvoiceStatus.CANCELLED
@@ -179,14 +179,14 @@ def payment_record(
     """Record a payment received for an issued invoice; mark it paid once fully settled.
 
     A paid invoice opens its provider's payout. Raises ValidationError for a draft or
-    cancelled invoice, a non-positive amount, a date in the future or before the invoice, more
-    than what is still due, or an ordinary payment on an invoice URSSAF is paying.
+    cancelled invoice, a non-positive amount, a date in the future or before the invoice, or
+    more than what is still due. The screens record a payment received outside URSSAF through
+    urssaf.payments.services.payment_record_unless_at_urssaf, which refuses it while URSSAF
+    pays the invoice.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not invoice.is_payable:
         raise ValidationError("Un paiement ne peut être enregistré que sur une facture émise.")
-    if mode != PaymentMode.IMMEDIATE_ADVANCE:
-        _refuse_if_urssaf_pays(invoice)
     errors = []
     if amount <= 0:
         errors.append("Le montant doit être positif.")
@@ -221,19 +221,3 @@ def payment_record(
     if mode == PaymentMode.CASH:
         logger.info("Cash payment recorded on invoice %s: not a tax justificatif", invoice.number)
     return payment
-
-
-CANCEL_REFUSED = (
-    "Cette facture est transmise à l'URSSAF pour l'avance immédiate : elle ne peut pas être "
-    "annulée tant que la demande de paiement est en cours."
-)
-
-
-def _refuse_if_urssaf_pays(invoice: Invoice, message: str = "") -> None:
-    """Raise ValidationError while a payment request of the invoice is live at URSSAF."""
-    # Imported here: the urssaf app builds on invoices, not the other way round.
-    from urssaf.services import ordinary_payment_refusal
-
-    refusal = ordinary_payment_refusal(invoice)
-    if refusal:
-        raise ValidationError(message or refusal)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clients.audit import audit
+from audit.services import audit
 from clients.models import User
 
 from ..models import Invoice, Payout, PayoutBatch, PayoutStatus

@@ -10,7 +10,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from clients.audit import audit
+from audit.services import audit
 from clients.models import User
 
 from ..models import Invoice, InvoiceStatus, Payment, PaymentReversal

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from clients.access import client_required
 from invoices.models import Invoice, InvoiceStatus
-from urssaf.timeline import payment_timeline
+from urssaf.payments.timeline import payment_timeline
 
 from .pdf import invoice_document_context
 

@@ -1,5 +1,6 @@
 """The provider's dashboard and invoice screens. Every lookup is owner-scoped; writes go
-through invoices.services, whose French ValidationError messages are shown on the page."""
+through invoices.services (urssaf.payments.services where URSSAF may pay the invoice), whose
+French ValidationError messages are shown on the page."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.access import provider_required
 from clients.forms import add_service_errors
 from clients.models import Provider
-from urssaf.models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
-from urssaf.services import REFRESH_MESSAGES, ordinary_payment_refusal, payment_request_refresh
-from urssaf.timeline import latest_request, payment_timeline
+from urssaf.payments import selectors
+from urssaf.payments import services as urssaf_services
+from urssaf.payments.timeline import latest_request, payment_timeline
 
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
@@ -68,12 +69,15 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
     # A cancelled invoice keeps its issue date but was never owed: it is no turnover.
     issued = this_month & ~Q(status=InvoiceStatus.CANCELLED)
     unpaid = Q(status=InvoiceStatus.ISSUED)
+    follow_up_conditions = selectors.invoice_follow_up(timezone.now())
     figures = Invoice.objects.filter(provider=provider).aggregate(
         issued_count=Count("pk", filter=issued),
         issued_amount=_money("total_ttc", issued),
         unpaid_count=Count("pk", filter=unpaid),
         unpaid_billed=_money("total_ttc", unpaid),
-        **_follow_up_counts(),
+        **{
+            key: Count("pk", filter=Q(condition)) for key, condition in follow_up_conditions.items()
+        },
     )
     payments = (
         Payment.objects.effective()
@@ -83,7 +87,7 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
             paid_on_unpaid=_money("amount", Q(invoice__status=InvoiceStatus.ISSUED)),
         )
     )
-    follow_up = {key: figures.pop(key) for key in FOLLOW_UP_KEYS}
+    follow_up = {key: figures.pop(key) for key in follow_up_conditions}
     return {
         "month": start,
         "issued_count": figures["issued_count"],
@@ -94,19 +98,13 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
     }, follow_up
 
 
-FOLLOW_UP_KEYS = ("to_validate", "contested", "failed", "late_payouts")
-
-
-def _follow_up_counts() -> dict:
-    """Count the invoices in each avance immédiate situation, as aggregates over invoices."""
-    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
-    late = Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
-    return {
-        "to_validate": Count("pk", filter=Q(Exists(requests.filter(AWAITING_VALIDATION)))),
-        "contested": Count("pk", filter=Q(Exists(requests.filter(CONTESTED)))),
-        "failed": Count("pk", filter=Q(Exists(requests.filter(FAILED)))),
-        "late_payouts": Count("pk", filter=Q(Exists(late))),
-    }
+# The invoice list's "avance immédiate" filter: the situation each dashboard link shows.
+FOLLOW_UP_FILTERS = {
+    FollowUp.TO_VALIDATE: selectors.TO_VALIDATE,
+    FollowUp.CONTESTED: selectors.CONTESTED_BY_CLIENT,
+    FollowUp.FAILED: selectors.REQUEST_FAILED,
+    FollowUp.LATE_PAYOUT: selectors.LATE_PAYOUT,
+}
 
 
 @provider_required
@@ -133,16 +131,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _filter_follow_up(invoices, follow_up: str):
     """Keep the invoices in one avance immédiate situation (the dashboard's links)."""
-    requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
-    conditions = {
-        FollowUp.TO_VALIDATE: Exists(requests.filter(AWAITING_VALIDATION)),
-        FollowUp.CONTESTED: Exists(requests.filter(CONTESTED)),
-        FollowUp.FAILED: Exists(requests.filter(FAILED)),
-        FollowUp.LATE_PAYOUT: Exists(
-            Payout.objects.late(timezone.now()).filter(invoice=OuterRef("pk"))
-        ),
-    }
-    return invoices.filter(conditions[follow_up])
+    conditions = selectors.invoice_follow_up(timezone.now())
+    return invoices.filter(conditions[FOLLOW_UP_FILTERS[follow_up]])
 
 
 @provider_required
@@ -189,7 +179,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     # The same figures as the PDF, so the page and the document never disagree.
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
-    context["urssaf_refusal"] = ordinary_payment_refusal(invoice)
+    context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 
@@ -202,7 +192,8 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
     if payment_request is None:
         messages.error(request, "Cette facture n'a pas de demande de paiement URSSAF.")
     else:
-        level, message = REFRESH_MESSAGES[payment_request_refresh(request=payment_request)]
+        outcome = urssaf_services.payment_request_refresh(request=payment_request)
+        level, message = urssaf_services.REFRESH_MESSAGES[outcome]
         messages.add_message(request, level, message)
     return redirect("provider:invoice_detail", code=invoice.code)
 
@@ -211,7 +202,8 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def invoice_issue(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} émise."
-    return run_service(request, INVOICES, code, services.invoice_issue, success, by=request.user)
+    issue = urssaf_services.invoice_issue_and_submit
+    return run_service(request, INVOICES, code, issue, success, by=request.user)
 
 
 @provider_required
@@ -231,7 +223,8 @@ def invoice_delete(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} annulée ; son numéro reste pris."
-    return run_service(request, INVOICES, code, services.invoice_cancel, success, by=request.user)
+    cancel = urssaf_services.invoice_cancel_unless_at_urssaf
+    return run_service(request, INVOICES, code, cancel, success, by=request.user)
 
 
 @provider_required
@@ -243,7 +236,7 @@ def payment_create(request: HttpRequest, code) -> HttpResponse:
             request, "Un paiement ne s'enregistre que sur une facture émise et non soldée."
         )
         return redirect("provider:invoice_detail", code=invoice.code)
-    urssaf_refusal = ordinary_payment_refusal(invoice)
+    urssaf_refusal = urssaf_services.ordinary_payment_refusal(invoice)
     if urssaf_refusal:
         # Explain on the form's page why nothing can be entered, rather than a bare refusal.
         context = {"invoice": invoice, "urssaf_refusal": urssaf_refusal}
@@ -254,7 +247,9 @@ def payment_create(request: HttpRequest, code) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.payment_record(invoice=invoice, by=request.user, **form.cleaned_data)
+            payment = urssaf_services.payment_record_unless_at_urssaf(
+                invoice=invoice, by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -23,10 +23,10 @@ from playwright.sync_api import expect
 from clients.models import AIStatus, Client
 from invoices.models import Invoice, InvoiceStatus, PaymentMode, Payout, PayoutStatus
 from invoices.templatetags.fr_format import date_fr
-from urssaf import client as urssaf_client
+from urssaf import api as urssaf_api
 from urssaf.models import PaymentRequest
-from urssaf.schedule import PARIS
-from urssaf.statuses import VALIDATION_WINDOW
+from urssaf.payments.schedule import PARIS
+from urssaf.payments.statuses import VALIDATION_WINDOW
 
 from ..urssaf.conftest import identity_of, particulier_of
 from .conftest import log_in
@@ -55,10 +55,10 @@ def ai_alice(alice, sandbox) -> Client:
     sandbox.set_now(dt.datetime.combine(activated_on, dt.time(9), tzinfo=PARIS))
     particulier = particulier_of(alice)
     sandbox.add_taxpayer(identity_of(particulier))
-    id_client = urssaf_client.register_client(particulier)
+    id_client = urssaf_api.register_client(particulier)
     sandbox.activate(id_client)
     sandbox.set_now(timezone.now())
-    urssaf_client.clear_token_cache()  # the token was issued on the sandbox's past clock
+    urssaf_api.clear_token_cache()  # the token was issued on the sandbox's past clock
     Client.objects.filter(pk=alice.pk).update(
         urssaf_id_client=id_client, ai_status=AIStatus.ACTIVE, ai_activated_on=activated_on
     )

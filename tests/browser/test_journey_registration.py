@@ -15,8 +15,9 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from clients import services
-from clients.models import AIRegistrationState, AIStatus, Client
+from clients.models import AIStatus, Client
 from invoices import services as invoice_services
+from urssaf.models import AIRegistrationState
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

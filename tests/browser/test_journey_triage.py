@@ -13,16 +13,12 @@ import pytest
 from playwright.sync_api import expect
 
 from clients import services
-from clients.models import (
-    AIOrigin,
-    AIRegistrationState,
-    AIStatus,
-    Client,
-    TriageBucket,
-    TriageState,
-)
+from clients.models import AIStatus, Client
+from urssaf.models import AIOrigin, AIRegistrationState, TriageState
+from urssaf.registration import services as registration_services
+from urssaf.registration.triage import RegistrationBucket
 
-from ..clients.conftest import dgfip_identity, make_ready
+from ..urssaf.registration.conftest import dgfip_identity, make_ready
 from .conftest import log_in
 
 pytestmark = [
@@ -30,7 +26,7 @@ pytestmark = [
     pytest.mark.usefixtures("urssaf_settings"),
 ]
 
-IDENTITY_BUCKET = TriageBucket.IDENTITY.label
+IDENTITY_BUCKET = RegistrationBucket.IDENTITY.label
 
 
 @pytest.fixture
@@ -70,10 +66,12 @@ def failed_margaux(margaux, carol, sandbox) -> Client:
     }
     sandbox.add_taxpayer({**dgfip_identity(margaux), "lieuNaissance": born_in_annecy_le_vieux})
     # Committed at once (transactional test): the send task runs eagerly against the sandbox.
-    services.ai_registration_start(client=margaux, by=carol.user, origin=AIOrigin.PROVIDER)
+    registration_services.ai_registration_start(
+        client=margaux, by=carol.user, origin=AIOrigin.PROVIDER
+    )
     registration = margaux.ai_registrations.get()
     assert registration.error_codes == ["ERR_DGFIP_R2P_INCONNU"]
-    assert registration.triage_bucket == TriageBucket.IDENTITY
+    assert registration.triage_bucket == RegistrationBucket.IDENTITY
     return margaux
 
 
@@ -127,7 +125,7 @@ def test_staff_correct_the_birth_commune_and_the_resend_leaves_the_queue(
     expect(page.get_by_text(AIStatus.AWAITING_ACTIVATION.label, exact=True)).to_be_visible()
 
     # The queue has nothing left for her, and the home counts nothing in the bucket.
-    page.goto(f"{live_server.url}/admin/clients/airegistration/")
+    page.goto(f"{live_server.url}/admin/urssaf/airegistration/")
     her_attempts = page.get_by_role("row").filter(has_text=margaux.email)
     expect(page.get_by_text("0 inscriptions à l'avance immédiate")).to_be_visible()
     expect(her_attempts).to_have_count(0)

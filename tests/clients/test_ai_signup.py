@@ -10,14 +10,15 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import AIStatus, AuditEntry, Client, Role, User
+from audit.models import AuditEntry
+from clients.models import AIStatus, Client, Role, User
 from clients.services import INVOICE_NOT_FOUND
 from clients.views.registration import SIGNUP_IP_LIMIT, SIGNUP_NUMBER_LIMIT, SIGNUP_THROTTLED
 from invoices import services as invoice_services
 
 from ..factories import ClientFactory
-from .conftest import dgfip_identity
-from .test_ai_views import form_data_for, text
+from ..urssaf.registration.conftest import dgfip_identity
+from ..urssaf.registration.test_views import form_data_for, text
 
 pytestmark = pytest.mark.django_db
 

@@ -198,7 +198,7 @@ def test_a_key_that_is_not_a_fernet_key_stops_the_start_up_check():
 
 
 def test_the_audit_trail_says_a_birth_date_changed_without_keeping_it(alice, carol):
-    from clients.audit import audit_trail
+    from audit.services import audit_trail
     from clients.services import ai_client_prepare
 
     data = {

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.audit import audit_trail
+from audit.services import audit_trail
 from invoices.models import PaymentMode, Payout, PayoutBatch, PayoutStatus
 from invoices.sepa import NAMESPACE, sepa_text
 from invoices.services import payouts

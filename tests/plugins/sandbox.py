@@ -3,7 +3,7 @@
 - `sandbox`: a running sandbox, reset before each test. A `Sandbox` (sandbox.remote's
   SandboxRemote: `url`, `api_base_url`, `token_url`, clock and client/bank actions) plus
   `token()` and `api()` for raw calls to the URSSAF endpoints.
-- `urssaf_settings`: Django settings pointing urssaf/client.py at that sandbox, with short
+- `urssaf_settings`: Django settings pointing urssaf/api.py at that sandbox, with short
   timeouts and no cached token.
 - `start_sandbox`: a factory for extra sandboxes with their own options (data dir, control API
   off, token lifetime), stopped after the test; `Sandbox.stop()` stops one earlier.
@@ -113,8 +113,8 @@ def start_sandbox(tmp_path):
 
 @pytest.fixture
 def urssaf_settings(settings, sandbox):
-    """Point urssaf/client.py at the sandbox, with short timeouts and no cached token."""
-    from urssaf.client import clear_token_cache
+    """Point urssaf/api.py at the sandbox, with short timeouts and no cached token."""
+    from urssaf.api import clear_token_cache
 
     settings.URSSAF_BASE_URL = sandbox.api_base_url
     settings.URSSAF_TOKEN_URL = sandbox.token_url

@@ -5,10 +5,10 @@ import time_machine
 from django.utils import timezone
 
 from clients.models import AIStatus, Client
-from invoices import services
 from invoices.models import Invoice
-from urssaf import client as urssaf_client
+from urssaf import api as urssaf_api
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress
+from urssaf.payments import services as urssaf_services
 
 # --- avance immédiate clients and their invoices, on a clock shared with the sandbox ----------
 # time-machine moves the clock of the whole process, the sandbox's server threads included:
@@ -33,7 +33,7 @@ def activate_ai(sandbox, urssaf_settings, clock):
     def activate(client: Client) -> Client:
         particulier = particulier_of(client)
         sandbox.add_taxpayer(identity_of(particulier))
-        id_client = urssaf_client.register_client(particulier)
+        id_client = urssaf_api.register_client(particulier)
         sandbox.activate(id_client)
         Client.objects.filter(pk=client.pk).update(
             urssaf_id_client=id_client,
@@ -62,7 +62,7 @@ def issue_ai_invoice(carol, make_draft, clock, django_capture_on_commit_callback
         provider = provider or carol
         draft = make_draft(provider, client, lines=lines, period=period)
         with django_capture_on_commit_callbacks(execute=True):
-            invoice = services.invoice_issue(invoice=draft, by=provider.user)
+            invoice = urssaf_services.invoice_issue_and_submit(invoice=draft, by=provider.user)
         return invoice
 
     return issue

@@ -1,18 +1,18 @@
-"""urssaf/client.py against the sandbox over real HTTP: the whole journey of an invoice."""
+"""urssaf/api.py against the sandbox over real HTTP: the whole journey of an invoice."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from urssaf import client
+from urssaf import api
 from urssaf.exceptions import PermanentUrssafError, TransientUrssafError
 from urssaf.nomenclature import PaymentStatus
 from urssaf.payloads import (
     BankAccount,
     BirthPlace,
     Particulier,
-    PaymentRequest,
+    PaymentRequestPayload,
     PostalAddress,
     ServiceLine,
 )
@@ -46,7 +46,7 @@ def particulier(**changes) -> Particulier:
     return Particulier(**{**values, **changes})
 
 
-def invoice(id_client: str, number: str = "F-2026-0001", **changes) -> PaymentRequest:
+def invoice(id_client: str, number: str = "F-2026-0001", **changes) -> PaymentRequestPayload:
     values = {
         "id_client": id_client,
         "client_birth_date": date(1972, 4, 12),
@@ -68,14 +68,14 @@ def invoice(id_client: str, number: str = "F-2026-0001", **changes) -> PaymentRe
             ),
         ),
     }
-    return PaymentRequest(**{**values, **changes})
+    return PaymentRequestPayload(**{**values, **changes})
 
 
 @pytest.fixture
 def alice_id(sandbox):
     """Alice registered through the client on 2 March, activated; now is 17 March."""
     sandbox.set_now(REGISTERED_AT)
-    id_client = client.register_client(particulier())
+    id_client = api.register_client(particulier())
     sandbox.activate(id_client)
     sandbox.set_now(INVOICED_AT)
     return id_client
@@ -83,23 +83,23 @@ def alice_id(sandbox):
 
 def valid_token() -> None:
     """Make a harmless call so that the cached token is valid on the sandbox clock."""
-    client.search_payment_requests(invoice_numbers=["F-WARM-UP"])
+    api.search_payment_requests(invoice_numbers=["F-WARM-UP"])
 
 
 def status_of(number: str) -> str:
-    [found] = client.search_payment_requests(invoice_numbers=[number]).items
+    [found] = api.search_payment_requests(invoice_numbers=[number]).items
     return found.status_code
 
 
 def test_an_invoice_goes_from_registration_to_payment(sandbox):
     sandbox.set_now(REGISTERED_AT)
-    id_client = client.register_client(particulier())
-    pending = client.get_client_status(id_client=id_client)
+    id_client = api.register_client(particulier())
+    pending = api.get_client_status(id_client=id_client)
     sandbox.activate(id_client)
-    active = client.get_client_status(email="alice.lefebvre@demo.coop")
+    active = api.get_client_status(email="alice.lefebvre@demo.coop")
     sandbox.set_now(INVOICED_AT)
 
-    [result] = client.submit_payment_requests([invoice(id_client)])
+    [result] = api.submit_payment_requests([invoice(id_client)])
     seen = [status_of("F-2026-0001")]
     for hours in (48, 48, 48):
         sandbox.advance(hours=hours)
@@ -111,7 +111,7 @@ def test_an_invoice_goes_from_registration_to_payment(sandbox):
     assert result.accepted
     assert result.status == "10"
     assert seen == ["20", "30", "50", "70"]
-    [paid] = client.search_payment_requests(ids=[result.request_id]).items
+    [paid] = api.search_payment_requests(ids=[result.request_id]).items
     assert paid.status == PaymentStatus.PAID
     assert paid.transfer.amount == Decimal("52.50")
     assert paid.transfer.date == date(2026, 3, 23)  # validated by silence on the 19th, J+4
@@ -119,11 +119,11 @@ def test_an_invoice_goes_from_registration_to_payment(sandbox):
 
 
 def test_the_scheduled_transfer_has_a_date_but_no_amount_yet(sandbox, alice_id):
-    [result] = client.submit_payment_requests([invoice(alice_id)])
+    [result] = api.submit_payment_requests([invoice(alice_id)])
     sandbox.validate(result.request_id)
     sandbox.advance(days=2)
 
-    [debited] = client.search_payment_requests(ids=[result.request_id]).items
+    [debited] = api.search_payment_requests(ids=[result.request_id]).items
 
     assert debited.status == PaymentStatus.DEBITED
     assert debited.transfer.date == date(2026, 3, 21)
@@ -131,10 +131,10 @@ def test_the_scheduled_transfer_has_a_date_but_no_amount_yet(sandbox, alice_id):
 
 
 def test_a_contested_invoice_comes_back_with_the_clients_reason(sandbox, alice_id):
-    [result] = client.submit_payment_requests([invoice(alice_id)])
+    [result] = api.submit_payment_requests([invoice(alice_id)])
     sandbox.contest(result.request_id, "CONTEST_ERR_FACT", "Seulement 2 h")
 
-    [found] = client.search_payment_requests(ids=[result.request_id]).items
+    [found] = api.search_payment_requests(ids=[result.request_id]).items
 
     assert found.status == PaymentStatus.REFUSED
     assert (found.rejection.code, found.rejection.comment) == ("CONTEST_ERR_FACT", "Seulement 2 h")
@@ -142,14 +142,14 @@ def test_a_contested_invoice_comes_back_with_the_clients_reason(sandbox, alice_i
 
 def test_the_tax_office_not_knowing_the_client_is_permanent():
     with pytest.raises(PermanentUrssafError) as caught:
-        client.register_client(particulier(first_names="Alice"))
+        api.register_client(particulier(first_names="Alice"))
 
     assert caught.value.codes == ["ERR_DGFIP_R2P_INCONNU"]
 
 
 def test_every_validation_error_reaches_the_caller():
     with pytest.raises(PermanentUrssafError) as caught:
-        client.register_client(particulier(mobile_phone="0411223344", email="alice+x@demo.coop"))
+        api.register_client(particulier(mobile_phone="0411223344", email="alice+x@demo.coop"))
 
     assert caught.value.codes == ["ERREUR_VALIDATION", "ERREUR_VALIDATION"]
     assert [e.description for e in caught.value.errors] == [
@@ -159,7 +159,7 @@ def test_every_validation_error_reaches_the_caller():
 
 
 def test_rejected_invoices_of_a_batch_carry_their_errors(alice_id):
-    good, future = client.submit_payment_requests(
+    good, future = api.submit_payment_requests(
         [invoice(alice_id, "F-1"), invoice(alice_id, "F-2", period_end=date(2026, 3, 31))]
     )
 
@@ -169,12 +169,12 @@ def test_rejected_invoices_of_a_batch_carry_their_errors(alice_id):
 
 
 def test_a_sandbox_clock_jump_expires_the_cached_token_and_the_client_recovers(sandbox):
-    first = client.get_access_token()
+    first = api.get_access_token()
     sandbox.advance(hours=2)
 
-    client.search_payment_requests(invoice_numbers=["F-404"])
+    api.search_payment_requests(invoice_numbers=["F-404"])
 
-    assert client.get_access_token() != first
+    assert api.get_access_token() != first
 
 
 def test_an_unavailable_urssaf_is_transient_with_its_retry_after(sandbox):
@@ -182,7 +182,7 @@ def test_an_unavailable_urssaf_is_transient_with_its_retry_after(sandbox):
     sandbox.set_faults(error_rate=1, error_statuses=[503], retry_after_seconds=30)
 
     with pytest.raises(TransientUrssafError) as caught:
-        client.search_payment_requests(invoice_numbers=["F-1"])
+        api.search_payment_requests(invoice_numbers=["F-1"])
 
     assert caught.value.status_code == 503
     assert caught.value.retry_after == 30
@@ -196,9 +196,9 @@ def test_after_a_timeout_the_invoice_number_tells_whether_urssaf_got_it(
     sandbox.set_faults(timeout_rate=1, timeout_seconds=0.6)
 
     with pytest.raises(TransientUrssafError):
-        client.submit_payment_requests([invoice(alice_id)])
+        api.submit_payment_requests([invoice(alice_id)])
     sandbox.set_faults(timeout_rate=0)
-    found = client.search_payment_requests(invoice_numbers=["F-2026-0001"])
+    found = api.search_payment_requests(invoice_numbers=["F-2026-0001"])
 
     assert [item.status_code for item in found.items] == ["20"]
 
@@ -208,27 +208,27 @@ def test_a_dropped_connection_is_transient(sandbox):
     sandbox.set_faults(drop_rate=1)
 
     with pytest.raises(TransientUrssafError):
-        client.get_client_status(id_client="x")
+        api.get_client_status(id_client="x")
 
 
 def test_a_client_never_registered_is_a_permanent_lookup_error():
     with pytest.raises(PermanentUrssafError) as caught:
-        client.get_client_status(id_client="nobody")
+        api.get_client_status(id_client="nobody")
 
     assert caught.value.codes == ["ERR_RECHERCHE_PARTICULIER"]
 
 
 def test_nothing_found_is_an_empty_search(sandbox):
-    assert client.search_payment_requests(invoice_numbers=["F-404"]).items == ()
+    assert api.search_payment_requests(invoice_numbers=["F-404"]).items == ()
 
 
 def test_the_deposit_is_sent_and_deducted_from_the_transfer(sandbox, alice_id):
     request = invoice(alice_id, deposit=Decimal("20.00"), deposit_date=date(2026, 3, 5))
-    [result] = client.submit_payment_requests([request])
+    [result] = api.submit_payment_requests([request])
     sandbox.validate(result.request_id)
     sandbox.advance(days=4, hours=1)
 
-    [paid] = client.search_payment_requests(ids=[result.request_id]).items
+    [paid] = api.search_payment_requests(ids=[result.request_id]).items
 
     assert paid.transfer.amount == Decimal("32.50")
     assert paid.transfer.date == (INVOICED_AT + timedelta(days=4)).date()

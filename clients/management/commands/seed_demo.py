@@ -20,6 +20,7 @@ from clients.models import Client, Cooperative, Provider, Role, User
 from invoices import services
 from invoices.models import Invoice, PaymentMode, Quote, ServiceNature
 from invoices.services import LineData
+from urssaf.payments import services as urssaf_services
 
 DEMO_PASSWORD = "demo-sap-2026"  # noqa: S105 - printed in the README for the demo only
 DEMO_CLIENTS = Path(settings.BASE_DIR) / "clients" / "data" / "demo_clients.json"
@@ -206,7 +207,9 @@ class Command(BaseCommand):
     def _issue_and_pay(self, invoice, provider, end, today, rng) -> None:
         # Every invoice of a month is issued on the same day, two days after the period.
         issue_on = min(end + dt.timedelta(days=2), today)
-        invoice = services.invoice_issue(invoice=invoice, by=provider.user, on=issue_on)
+        invoice = urssaf_services.invoice_issue_and_submit(
+            invoice=invoice, by=provider.user, on=issue_on
+        )
         paid_on = issue_on + dt.timedelta(days=rng.randint(3, 15))
         if paid_on > today or rng.random() < 0.08:
             return  # recent or forgotten: left unpaid for the dashboard's "unpaid" card
@@ -219,7 +222,7 @@ class Command(BaseCommand):
             ],
             weights=[70, 18, 8, 4],
         )[0]
-        services.payment_record(
+        urssaf_services.payment_record_unless_at_urssaf(
             invoice=invoice,
             amount=invoice.total_ttc,
             paid_on=paid_on,

@@ -1,0 +1,38 @@
+"""The audit trail: who did what, when, to which record. Entries are never edited.
+
+The lowest layer of the portal: every app writes to it, it imports none of them (the actor is
+the configured user model, the record any model through its content type).
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which record: status changes and staff actions. Never edited."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField("action", max_length=64)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField("objet", max_length=200)
+    changes = models.JSONField("changements", default=dict, blank=True)
+    note = models.TextField("note", blank=True)
+
+    class Meta:
+        verbose_name = "entrée du journal d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="audit_entry_object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"

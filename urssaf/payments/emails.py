@@ -1,0 +1,75 @@
+"""The payment-request e-mails: templates/emails/payment_<kind>_*.
+
+- `sent`, to the client: URSSAF will ask them to validate within 48 h on their space.
+- `contested`, to the provider: the client contested the request (with the reason).
+- `debit_failed`, to the provider: the client's bank refused the direct debit.
+- `corrected`, to the provider: the staff cancelled the invoice and made a corrected draft of
+  it ("Corriger et renvoyer"), which waits for the provider to fix and issue it.
+"""
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+
+from invoices.models import Invoice
+
+from ..emails import URSSAF_PARTICULIER_URL, send_templated_email
+from .models import PaymentRequest
+from .schedule import validation_deadline
+from .statuses import rejection_info
+
+logger = logging.getLogger(__name__)
+
+# Who receives each e-mail.
+RECIPIENTS = {
+    "sent": "client",
+    "contested": "provider",
+    "debit_failed": "provider",
+    "corrected": "provider",
+}
+
+
+def send_payment_email(*, kind: str, request_id: int) -> None:
+    """Send the `kind` e-mail about this payment request.
+
+    Raises ValueError for an unknown kind; mail transport errors propagate (OSError).
+    """
+    if kind not in RECIPIENTS:
+        raise ValueError(f"Unknown payment-request e-mail: {kind}")
+    request = PaymentRequest.objects.select_related(
+        "invoice__client", "invoice__provider__user", "invoice__cooperative"
+    ).get(pk=request_id)
+    recipient = (
+        request.invoice.client.email
+        if RECIPIENTS[kind] == "client"
+        else request.invoice.provider.user.email
+    )
+    send_templated_email(template=f"payment_{kind}", context=_context(request), to=[recipient])
+    logger.info("Payment-request %s e-mail sent for request %s", kind, request.pk)
+
+
+def _context(request: PaymentRequest) -> dict:
+    invoice = request.invoice
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return {
+        "request": request,
+        "invoice": invoice,
+        "client": invoice.client,
+        "provider": invoice.provider,
+        "cooperative": invoice.cooperative,
+        "deadline": validation_deadline(request),
+        "client_share": invoice.total_ttc - invoice.credit_share - invoice.deposit_amount,
+        "rejection": rejection_info(request.rejection_code) if request.rejection_code else None,
+        "urssaf_url": URSSAF_PARTICULIER_URL,
+        "client_url": base + reverse("portal:invoice_detail", args=[invoice.code]),
+        "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
+        "reasons": [advice.explanation for _, advice in request.code_advice],
+        "draft_url": _draft_url(invoice, base),
+    }
+
+
+def _draft_url(invoice, base: str) -> str:
+    """The corrected draft's page, once "Corriger et renvoyer" made one; else empty."""
+    replacement = Invoice.objects.filter(replaces=invoice).only("code").first()
+    return base + reverse("provider:invoice_detail", args=[replacement.code]) if replacement else ""

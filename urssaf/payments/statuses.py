@@ -1,0 +1,300 @@
+"""Every payment-request status URSSAF may report, as data: labels, meaning, polling cadence.
+
+One row per `statut.code` of shared/urssaf/API.md §8.1, the confirmed ones and those seen in a
+single client (113, 260, 270) or only in other public lists (15, 80, 90, 100). A code absent
+from this table is kept verbatim, polled as if it could still change, and raised to staff.
+
+The expected delays of the lifecycle (48 h to validate, debit about J+2, URSSAF's transfer about
+J+4) are here too: the poller and the invoice timeline read the same figures.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from ..nomenclature import PAYMENT_STATUS_LABELS, REJECTION_LABELS, PaymentStatus
+
+# --- the lifecycle's expected delays (tax/RULES.md §3, API.md §5.3) --------------------------
+VALIDATION_WINDOW = timedelta(hours=48)  # the client validates or contests, silence validates
+DEBIT_DELAY = timedelta(days=2)  # "URSSAF debits 50 % about two days later" (J+2)
+TRANSFER_DELAY = timedelta(days=2)  # "pays the whole invoice about J+4": 2 days after the debit
+# Past an expected moment by this much, the step is shown late (the delays are approximate).
+LATE_GRACE = timedelta(hours=12)
+# How long a request stays watched after a "settled" status: a paid request can still bounce
+# to 60/111/112/120 (API.md §8.1, CAERP). CAERP watches 7 days; bank returns of a SEPA debit
+# can come weeks later, so 30 days.
+SETTLED_WATCH = timedelta(days=30)
+
+
+class Category(StrEnum):
+    WAITING = "waiting"
+    VALIDATED = "validated"
+    PAID = "paid"
+    FAILED = "failed"
+    FINAL = "final"
+
+
+class Money(StrEnum):
+    """What the status means for the invoice's books."""
+
+    NONE = "none"
+    BOOK = "book"  # URSSAF paid the cooperative: book the payment
+    REVERSE = "reverse"  # URSSAF took it back / never will pay: reverse a booked payment
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    code: str
+    label: str
+    description: str
+    category: Category
+    can_change: bool
+    # Polling: the usual interval while in this status, and the interval near an expected
+    # change (see urssaf/payments/schedule.py); `watch_for` ends the polling that long after
+    # entering it.
+    poll_every: timedelta | None
+    near_every: timedelta | None = None
+    watch_for: timedelta | None = None
+    money: Money = Money.NONE
+    confirmed: bool = True
+    known: bool = True
+
+    @property
+    def is_final(self) -> bool:
+        return not self.can_change
+
+
+_MIN = timedelta(minutes=1)
+_HOUR = timedelta(hours=1)
+
+
+def _row(code: str, description: str, category: Category, label: str = "", **options) -> StatusInfo:
+    return StatusInfo(code, label or PAYMENT_STATUS_LABELS[code], description, category, **options)
+
+
+STATUSES: dict[str, StatusInfo] = {
+    row.code: row
+    for row in (
+        _row(
+            PaymentStatus.INTEGRATED,
+            "La demande de paiement a été reçue et acceptée par l'URSSAF.",
+            Category.WAITING,
+            can_change=True,
+            poll_every=_HOUR,
+            near_every=5 * _MIN,
+        ),
+        _row(
+            PaymentStatus.AWAITING_VALIDATION,
+            "Le client a été prévenu : il a 48 heures pour valider ou contester la demande "
+            "sur son espace URSSAF ; sans réponse, elle est validée automatiquement.",
+            Category.WAITING,
+            can_change=True,
+            poll_every=_HOUR,
+            near_every=5 * _MIN,
+        ),
+        _row(
+            PaymentStatus.VALIDATED,
+            "Validée (par le client ou automatiquement) : le prélèvement de la part du client "
+            "est lancé.",
+            Category.VALIDATED,
+            can_change=True,
+            poll_every=3 * _HOUR,
+            near_every=15 * _MIN,
+        ),
+        _row(
+            PaymentStatus.REFUSED,
+            "Le client a contesté la demande : elle ne sera pas payée. La facture est à "
+            "corriger et à renvoyer sous un nouveau numéro.",
+            Category.FAILED,
+            can_change=False,
+            poll_every=None,
+        ),
+        _row(
+            PaymentStatus.DEBITED,
+            "La part du client est prélevée ; l'URSSAF va verser la totalité à la coopérative.",
+            Category.VALIDATED,
+            can_change=True,
+            poll_every=3 * _HOUR,
+            near_every=15 * _MIN,
+        ),
+        _row(
+            PaymentStatus.DEBIT_REFUSED,
+            "Le prélèvement sur le compte du client a été rejeté par sa banque : la demande "
+            "est impayée et le compte URSSAF du client est bloqué.",
+            Category.FAILED,
+            can_change=True,
+            poll_every=6 * _HOUR,
+        ),
+        _row(
+            PaymentStatus.PAID,
+            "L'URSSAF a payé la facture à la coopérative.",
+            Category.PAID,
+            can_change=True,
+            poll_every=12 * _HOUR,
+            watch_for=SETTLED_WATCH,
+            money=Money.BOOK,
+        ),
+        _row(
+            PaymentStatus.CANCELLED,
+            "Annulée à la demande motivée de la coopérative.",
+            Category.FINAL,
+            can_change=False,
+            poll_every=None,
+            money=Money.REVERSE,
+        ),
+        _row(
+            PaymentStatus.CANCELLED_AFTER_UNPAID,
+            "Annulée après l'impayé du client : la facture est à régler directement.",
+            Category.FINAL,
+            can_change=False,
+            poll_every=None,
+            money=Money.REVERSE,
+        ),
+        _row(
+            PaymentStatus.CANCELLED_AFTER_RECOVERY,
+            "Annulée après recouvrement par la coopérative.",
+            Category.FINAL,
+            can_change=False,
+            poll_every=None,
+            money=Money.REVERSE,
+        ),
+        _row(
+            PaymentStatus.CANCELLED_SPECIFIC,
+            "Annulée pour une raison spécifique (code vu chez un seul éditeur, non confirmé).",
+            Category.FINAL,
+            can_change=False,
+            poll_every=None,
+            money=Money.REVERSE,
+            confirmed=False,
+        ),
+        _row(
+            PaymentStatus.RECOVERED,
+            "Impayé recouvré directement par la coopérative : l'avance de l'URSSAF est reprise "
+            "et le règlement du client est à enregistrer sur la facture.",
+            Category.FINAL,
+            can_change=True,
+            poll_every=24 * _HOUR,
+            watch_for=SETTLED_WATCH,
+            money=Money.REVERSE,
+        ),
+        _row(
+            PaymentStatus.PROVIDER_UNPAID,
+            "Impayé côté prestataire (code vu chez un seul éditeur, non confirmé).",
+            Category.FAILED,
+            can_change=True,
+            poll_every=6 * _HOUR,
+            confirmed=False,
+        ),
+        _row(
+            PaymentStatus.PROVIDER_SETTLED,
+            "Régularisée côté prestataire, traitée comme payée (code vu chez un seul éditeur, "
+            "non confirmé).",
+            Category.PAID,
+            can_change=True,
+            poll_every=24 * _HOUR,
+            watch_for=SETTLED_WATCH,
+            money=Money.BOOK,
+            confirmed=False,
+        ),
+        # Codes only other public lists mention (API.md §8.1: "not found anywhere").
+        _row(
+            "15",
+            "Aides calculées (statut non confirmé par la documentation).",
+            Category.WAITING,
+            label="Aides calculées",
+            can_change=True,
+            poll_every=_HOUR,
+            near_every=5 * _MIN,
+            confirmed=False,
+        ),
+        _row(
+            "80",
+            "En attente d'échanges avec l'URSSAF (statut non confirmé par la documentation).",
+            Category.WAITING,
+            label="En attente d'échanges",
+            can_change=True,
+            poll_every=6 * _HOUR,
+            confirmed=False,
+        ),
+        _row(
+            "90",
+            "Clôturée (statut non confirmé par la documentation).",
+            Category.FINAL,
+            label="Clôturée",
+            can_change=False,
+            poll_every=None,
+            confirmed=False,
+        ),
+        _row(
+            "100",
+            "Supprimée (statut non confirmé par la documentation).",
+            Category.FINAL,
+            label="Supprimée",
+            can_change=False,
+            poll_every=None,
+            money=Money.REVERSE,
+            confirmed=False,
+        ),
+    )
+}
+
+# An unknown code may still change: poll it like a slow status and show it to the staff.
+UNKNOWN_POLL_EVERY = 6 * _HOUR
+
+# Sent and waiting for the client's answer (15 is an unconfirmed step before 20).
+AWAITING_VALIDATION_CODES = ("10", "15", "20")
+CONTESTED_CODES = (PaymentStatus.REFUSED.value,)
+FAILED_CODES = (
+    PaymentStatus.DEBIT_REFUSED.value,
+    PaymentStatus.PROVIDER_UNPAID.value,
+)
+# URSSAF will not pay these (or paid and took the money back): the invoice is settled directly
+# by the client, so ordinary payments are accepted again.
+ENDED_UNPAID_CODES = ("40", "110", "111", "112", "113", "120", "90", "100")
+# The order of the main lifecycle, to tell which milestones a jump skipped.
+LIFECYCLE_ORDER = ("10", "20", "30", "50", "70")
+
+
+def status_info(code: str) -> StatusInfo:
+    """Return the table's row for `code`, or a row flagging it as unknown (kept verbatim)."""
+    row = STATUSES.get(code)
+    if row is not None:
+        return row
+    return StatusInfo(
+        code=code,
+        label=f"Statut inconnu ({code})",
+        description=(
+            "L'URSSAF a renvoyé un statut que le portail ne connaît pas : l'équipe de la "
+            "coopérative l'examine."
+        ),
+        category=Category.WAITING,
+        can_change=True,
+        poll_every=UNKNOWN_POLL_EVERY,
+        known=False,
+    )
+
+
+@dataclass(frozen=True)
+class RejectionInfo:
+    code: str
+    family: str
+    label: str
+    known: bool = True
+
+
+REJECTION_FAMILIES = {
+    "REGUL_": "Régularisation",
+    "CONTEST_": "Contestation",
+    "ANNUL_": "Annulation",
+}
+
+
+def rejection_info(code: str) -> RejectionInfo:
+    """Return the French label and family of an `infoRejet.code`; unknown codes stay verbatim."""
+    family = next(
+        (name for prefix, name in REJECTION_FAMILIES.items() if code.startswith(prefix)), "Motif"
+    )
+    label = REJECTION_LABELS.get(code)
+    if label is None:
+        return RejectionInfo(code, family, f"Motif inconnu ({code})", known=False)
+    return RejectionInfo(code, family, label)

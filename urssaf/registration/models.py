@@ -1,0 +1,100 @@
+"""Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clients.encryption import EncryptedJSONField
+
+from ..triage.models import TriageQuerySet, TriageRecord
+from . import triage
+
+
+class AIOrigin(models.TextChoices):
+    CLIENT = "client", "Le client (espace client)"
+    PROVIDER = "provider", "Le prestataire"
+    STAFF = "staff", "L'équipe de la coopérative"
+
+
+class AIRegistrationState(models.TextChoices):
+    # The same names as a payment request's: pending, then claimed by the worker sending it.
+    PENDING = "pending", "En file d'attente"
+    CLAIMED = "claimed", "Envoi en cours"
+    SENT = "sent", "Envoyée à l'URSSAF"
+    FAILED = "failed", "Refusée ou non aboutie"
+    SUPERSEDED = "superseded", "Remplacée par une tentative plus récente"
+
+
+LIVE_REGISTRATION_STATES = (AIRegistrationState.PENDING, AIRegistrationState.CLAIMED)
+
+
+class AIRegistrationQuerySet(TriageQuerySet):
+    def live(self):
+        return self.filter(state__in=LIVE_REGISTRATION_STATES)
+
+
+class AIRegistration(TriageRecord):
+    """One attempt to register a client with URSSAF: kept for good, never rewritten.
+
+    A correction or a retry is a new attempt; the previous one keeps what was sent and what
+    URSSAF answered. The request summary never holds the IBAN in clear.
+    """
+
+    triage_table = triage.TABLE
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="ai_registrations"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lancée par",
+    )
+    origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)
+    created_at = models.DateTimeField("créée le", auto_now_add=True, db_index=True)
+    state = models.CharField(
+        "état de l'envoi",
+        max_length=16,
+        choices=AIRegistrationState.choices,
+        default=AIRegistrationState.PENDING,
+        db_index=True,
+    )
+    # When the current send was claimed: a claim older than STALE_CLAIM is a crashed worker.
+    claimed_at = models.DateTimeField("prise en charge le", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("appels à l'URSSAF", default=0)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    known_elsewhere = models.BooleanField(
+        "déjà inscrit via un autre organisme (selon le client)", default=False
+    )
+    # Identity, birth and bank details as sent: encrypted at rest like the client's own.
+    request_summary = EncryptedJSONField("demande envoyée (IBAN masqué)", default=dict, blank=True)
+    id_client = models.CharField("idClient renvoyé", max_length=64, blank=True)
+    triage_bucket = TriageRecord.bucket_field(triage.RegistrationBucket)
+    reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
+    reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
+
+    objects = AIRegistrationQuerySet.as_manager()
+
+    class Meta(TriageRecord.Meta):
+        verbose_name = "inscription à l'avance immédiate"
+        verbose_name_plural = "inscriptions à l'avance immédiate"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            *TriageRecord.Meta.constraints,
+            # Two live attempts for one client would register them twice.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(state__in=LIVE_REGISTRATION_STATES),
+                name="one_live_ai_registration_per_client",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=AIRegistrationState.SENT) | Q(sent_at__isnull=False),
+                name="ai_registration_sent_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inscription n° {self.pk} — {self.client}"
