@@ -155,41 +155,6 @@ def test_rotating_the_key_reencrypts_every_row_and_the_old_key_can_then_go(alice
         assert Client.objects.with_birth_date(dt.date(1975, 5, 17)).get() == alice
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_encrypts_the_rows_stored_in_clear_before_it():
-    from django.db.migrations.executor import MigrationExecutor
-
-    before = [("clients", "0004_ai_registration"), ("invoices", "0009_quotes")]
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(before)
-        old = MigrationExecutor(connection).loader.project_state(before).apps
-        cooperative = old.get_model("clients", "Cooperative").objects.create(
-            legal_name="Coop", sap_declaration_date=dt.date(2020, 1, 1)
-        )
-        client = old.get_model("clients", "Client").objects.create(
-            cooperative=cooperative,
-            birth_name="Ancien",
-            first_names="Client",
-            birth_date=dt.date(1950, 3, 4),
-            birth_department="069",
-            birth_commune_code="69123",
-            iban=IBAN,
-            bic=BIC,
-        )
-        executor = MigrationExecutor(connection)
-        executor.migrate(leaves)
-
-        row = stored(Client, client.pk, "iban", "birth_date", "birth_commune_code")
-        assert IBAN not in row["iban"]
-        assert "1950" not in row["birth_date"]
-        migrated = Client.objects.with_birth_date(dt.date(1950, 3, 4)).get()
-        assert (migrated.iban, migrated.birth_commune_code) == (IBAN, "69123")
-    finally:
-        MigrationExecutor(connection).migrate(leaves)
-
-
 def test_a_key_that_is_not_a_fernet_key_stops_the_start_up_check():
     with override_settings(FIELD_ENCRYPTION_KEYS=["not-a-key"]):
         errors = check_encryption_keys()
