@@ -17,11 +17,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from clients.encryption import check_encryption_keys, decrypt, is_current
-from clients.models import AIOrigin, AIRegistration, Client, Provider
+from clients.models import Client, Provider
 from invoices.models import PayoutBatch
+from urssaf.models import AIOrigin, AIRegistration
 
 from ..factories import ClientFactory
-from .conftest import make_ready
+from ..urssaf.registration.conftest import make_ready
 
 pytestmark = pytest.mark.django_db
 
