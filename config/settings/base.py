@@ -138,14 +138,17 @@ STORAGES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Both backends add an atomic windowed counter for the rate limits (config/cache.py).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
             # Shared between the web process and the worker, unlike the local-memory cache.
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "config.cache.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Culling past 300 entries (the default) would forget rate-limit counters.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     )
 }
