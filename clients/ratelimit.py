@@ -21,14 +21,6 @@ def hit(scope: str, value: str, *, window_seconds: int) -> int:
     return cache.incr_window(_key(scope, value), window_seconds)
 
 
-def is_limited(scope: str, value: str, *, limit: int) -> bool:
-    """Tell whether `value` already used up its `limit` hits in the current window.
-
-    Racy (read, then count elsewhere): kept only until its callers move to `allow`.
-    """
-    return (cache.get(_key(scope, value)) or 0) >= limit
-
-
 def allow(scope: str, value: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt for `value` and tell whether it is within `limit` for the window.
 

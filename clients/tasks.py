@@ -1,5 +1,6 @@
-"""Celery tasks for the avance immédiate registration: ids in, one service call each."""
+"""Celery tasks for the avance immédiate registration and the accounts: one service call each."""
 
+import datetime as dt
 import logging
 import random
 
@@ -67,3 +68,36 @@ def follow_ai_registrations() -> int:
 def send_ai_email(kind: str, registration_id: int) -> None:
     """Send the client one avance immédiate e-mail about this attempt."""
     ai_emails.send_ai_email(kind=kind, registration_id=registration_id)
+
+
+# --- accounts: links and notices sent to clients (a mail error is retried) -------------------
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_account_link(number: str, issued_on: str) -> None:
+    """Self-registration: e-mail the client of this document the link to open their account."""
+    services.account_link_send(number=number, issued_on=dt.date.fromisoformat(issued_on))
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_account_opened(client_id: int) -> None:
+    """Tell the client their portal account was just opened."""
+    services.account_opened_notify(client_id=client_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_email_changed(client_id: int, old: str, new: str, actor_id: int | None) -> None:
+    """Tell the client, at both addresses, that the e-mail on their record changed."""
+    services.email_change_notify(client_id=client_id, old=old, new=new, actor_id=actor_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_link_request(request_id: int) -> None:
+    """Ask the client whether a provider may join their record."""
+    services.link_request_send(request_id=request_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_password_reset(email: str) -> None:
+    """E-mail a password-reset link to the account with this address, if there is one."""
+    services.password_reset_send(email=email)

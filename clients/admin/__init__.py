@@ -1,5 +1,6 @@
-"""Admin for the clients app: people and records, and the avance immédiate triage queue."""
+"""Admin for the clients app: people and records, access to records, and the avance immédiate
+triage queue."""
 
-from . import people, registrations
+from . import accounts, people, registrations
 
-__all__ = ["people", "registrations"]
+__all__ = ["accounts", "people", "registrations"]

@@ -33,7 +33,6 @@ from ..models import (
     TriageState,
     User,
 )
-from ..validators import mask_iban
 from .ai_common import (
     STALE_CLAIM,
     email_on_commit,
@@ -47,37 +46,18 @@ from .records import client_update
 
 logger = logging.getLogger(__name__)
 LINKED_CODES = (ClientLinkStatus.PENDING, ClientLinkStatus.ACTIVE)
-BANK_FIELDS = ("iban", "bic")
 
 
 # --- preparing and starting -------------------------------------------------------------------
 
 
-@transaction.atomic
 def ai_client_prepare(*, client: Client, data: Mapping[str, Any], by: User) -> Client:
     """Store the identity, contact and bank details typed in the registration form.
 
     Returns the saved client. Raises ValidationError (French messages) as `client_update`
-    does. The audit entry lists what changed, the bank details masked.
+    does, which audits what changed (bank details masked).
     """
-    # From the database: a bound ModelForm has already written the new values on `client`.
-    stored = Client.objects.get(pk=client.pk)
-    before = {field: getattr(stored, field) for field in data}
-    client = client_update(client=client, data=data)
-    changes = {
-        field: _printable(field, before[field], getattr(client, field))
-        for field in data
-        if before[field] != getattr(client, field)
-    }
-    if changes:
-        audit(actor=by, action="ai.client.prepared", obj=client, changes=changes)
-    return client
-
-
-def _printable(field: str, old: Any, new: Any) -> list[Any]:
-    if field in BANK_FIELDS:
-        return [mask_iban(old) if old else "", mask_iban(new) if new else ""]
-    return [str(old) if old is not None else None, str(new) if new is not None else None]
+    return client_update(client=client, data=data, by=by, action="ai.client.prepared")
 
 
 @transaction.atomic

@@ -1,11 +1,10 @@
-"""Avance immédiate registration pages: self-registration, the client's and the provider's forms.
+"""Avance immédiate registration pages: the client's and the provider's forms.
 
 The same two steps everywhere: the form stores the checked details on the client, then the
 confirmation page shows exactly what URSSAF will receive and starts the registration.
 """
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,64 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import ai_payload, ratelimit, services
 from ..access import client_required, provider_required
-from ..account_forms import SignupForm
 from ..ai_forms import AIRegistrationForm
 from ..ai_rules import START_REFUSED, STARTABLE, eligibility_errors
 from ..forms import add_service_errors
 from ..models import AIOrigin, Client
-from ..net import client_ip
 from .provider import get_client_for_provider
 
-# Self-registration guesses: per visitor address, and per invoice number whatever the address
-# (a number is the secret half an attacker already holds).
-SIGNUP_IP_LIMIT, SIGNUP_IP_WINDOW = 10, 15 * 60
-SIGNUP_NUMBER_LIMIT, SIGNUP_NUMBER_WINDOW = 5, 24 * 3600
-SIGNUP_THROTTLED = (
-    "Trop de tentatives : pour votre sécurité, réessayez plus tard ou contactez la coopérative."
-)
 CHECK_WINDOW = 60  # seconds between two "I activated my account" checks of one client
 KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
-
-
-# --- self-registration -----------------------------------------------------------------------
-
-
-@sensitive_post_parameters("password1", "password2")
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    """Create a client's portal account from one of their invoices, then ask about AI."""
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = _signup(request, form)
-        if user is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Votre espace client est créé.")
-            return redirect("portal:ai_status")
-    return render(request, "ai/signup.html", {"form": form})
-
-
-def _signup(request: HttpRequest, form: SignupForm):
-    address = client_ip(request)
-    number = form.cleaned_data["invoice_number"]
-    if ratelimit.is_limited("signup-ip", address, limit=SIGNUP_IP_LIMIT) or ratelimit.is_limited(
-        "signup-invoice", number, limit=SIGNUP_NUMBER_LIMIT
-    ):
-        form.add_error(None, SIGNUP_THROTTLED)
-        return None
-    ratelimit.hit("signup-ip", address, window_seconds=SIGNUP_IP_WINDOW)
-    try:
-        return services.client_account_create(
-            invoice_number=number,
-            invoice_date=form.cleaned_data["invoice_date"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-        )
-    except ValidationError as exc:
-        ratelimit.hit("signup-invoice", number, window_seconds=SIGNUP_NUMBER_WINDOW)
-        add_service_errors(form, exc)
-        return None
 
 
 # --- the client, from the portal -------------------------------------------------------------
@@ -122,10 +71,9 @@ def portal_check(request: HttpRequest) -> HttpResponse:
     """Ask URSSAF now whether the client activated their account (they say they did)."""
     client = request.user.client
     key = str(client.pk)
-    if ratelimit.is_limited("ai-check", key, limit=1):
+    if not ratelimit.allow("ai-check", key, limit=1, window_seconds=CHECK_WINDOW):
         messages.info(request, "Vérification déjà demandée : actualisez la page dans un instant.")
     elif services.ai_activation_check_requested(client=client):
-        ratelimit.hit("ai-check", key, window_seconds=CHECK_WINDOW)
         messages.info(
             request,
             "Nous interrogeons l'URSSAF : actualisez cette page dans quelques secondes.",

@@ -292,10 +292,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "clients.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clients.net.client_ip"
+# Password reset by e-mail (clients/services/accounts.py): the link works once, for 24 hours.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 # --- URSSAF API Tiers de prestation (urssaf/client.py is the only module that reads these) ---
 # Production values: base https://api.urssaf.fr/atp/v1/tiersPrestations and token URL
