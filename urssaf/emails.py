@@ -10,10 +10,9 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from clients.mail import send_templated_email
 from invoices.models import Invoice
 
 from .models import PaymentRequest
@@ -49,16 +48,7 @@ def send_payment_email(*, kind: str, request_id: int) -> None:
         if RECIPIENTS[kind] == "client"
         else request.invoice.provider.user.email
     )
-    subject = render_to_string(f"emails/payment_{kind}_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"emails/payment_{kind}_body.txt", context),
-        to=[recipient],
-    )
-    message.attach_alternative(
-        render_to_string(f"emails/payment_{kind}_body.html", context), "text/html"
-    )
-    message.send()
+    send_templated_email(template=f"payment_{kind}", to=recipient, context=context)
     logger.info("Payment-request %s e-mail sent for request %s", kind, request.pk)
 
 
