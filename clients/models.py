@@ -222,8 +222,8 @@ class ClientLinkRequest(ClientToken):
     )
 
     class Meta:
-        verbose_name = "demande de rattachement à une fiche client"
-        verbose_name_plural = "demandes de rattachement à une fiche client"
+        verbose_name = "demande de rattachement d'un prestataire"
+        verbose_name_plural = "demandes de rattachement de prestataires"
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

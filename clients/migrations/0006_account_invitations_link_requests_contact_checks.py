@@ -63,8 +63,8 @@ class Migration(migrations.Migration):
                 ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.provider', verbose_name='prestataire')),
             ],
             options={
-                'verbose_name': 'demande de rattachement à une fiche client',
-                'verbose_name_plural': 'demandes de rattachement à une fiche client',
+                'verbose_name': "demande de rattachement d'un prestataire",
+                'verbose_name_plural': 'demandes de rattachement de prestataires',
                 'ordering': ['-created_at', '-pk'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('client', 'provider'), name='one_pending_link_request_per_provider')],
             },
