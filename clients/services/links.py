@@ -31,7 +31,7 @@ LINK_MAILS_PER_PROVIDER = Limit("link-mail-provider", 10, 24 * 3600)
 LINK_MAILS_PER_CLIENT = Limit("link-mail-client", 3, 7 * 24 * 3600)
 LINK_REQUEST_INVALID = (
     "Ce lien n'est plus valable : la demande a déjà reçu une réponse, ou le lien a expiré "
-    f"(il était valable {LINK_REQUEST_VALIDITY.days} jours). Rien n'a été changé sur votre fiche."
+    f"(il était valable {LINK_REQUEST_VALIDITY.days} jours)."
 )
 ALREADY_DECIDED = "Cette demande a déjà été traitée."
 

@@ -68,12 +68,7 @@ def link_request(request: HttpRequest, token: str) -> HttpResponse:
         return token
     link = services.link_request_for_token(token)
     if link is None:
-        return render(
-            request,
-            "registration/link_request_invalid.html",
-            {"validity_days": LINK_REQUEST_VALIDITY.days},
-            status=404,
-        )
+        return _link_request_invalid(request)
     if request.method == "GET":
         return render(request, "registration/link_request.html", {"link": link})
     answer = request.POST.get("answer")
@@ -82,10 +77,13 @@ def link_request(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_request_answer(token=token, accept=answer == "accept")
     except ValidationError:  # answered at the same moment from another tab
-        return render(
-            request,
-            "registration/link_request_invalid.html",
-            {"validity_days": LINK_REQUEST_VALIDITY.days},
-            status=404,
-        )
+        return _link_request_invalid(request)
     return render(request, "registration/link_request_done.html", {"link": link})
+
+
+def _link_request_invalid(request: HttpRequest) -> HttpResponse:
+    context = {
+        "validity_days": LINK_REQUEST_VALIDITY.days,
+        "cooperative": Cooperative.objects.first(),
+    }
+    return render(request, "registration/link_request_invalid.html", context, status=404)
