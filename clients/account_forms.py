@@ -1,16 +1,18 @@
-"""The self-registration form: an invoice proves the link with the cooperative."""
+"""Forms of the account pages: self-registration, the password chosen from a link, resets."""
 
 import re
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 
-from .models import Role, User
+from . import services
+from .net import client_ip
 
 
 class SignupForm(forms.Form):
-    """A client creates their portal account with the number and date of one of their invoices
-    or quotes (the fields keep the invoice's name)."""
+    """A client identifies their record with the number and date of one of their invoices
+    or quotes (the fields keep the invoice's name). The link to open the account goes to the
+    e-mail the cooperative has on that record, never to one typed here."""
 
     invoice_number = forms.CharField(
         label="Numéro d'une de vos factures ou d'un de vos devis",
@@ -21,44 +23,33 @@ class SignupForm(forms.Form):
         label="Date de ce document",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    email = forms.EmailField(
-        label="Votre adresse e-mail",
-        help_text="Elle vous servira d'identifiant de connexion.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    password1 = forms.CharField(
-        label="Mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label="Confirmez le mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
     def clean_invoice_number(self) -> str:
         return re.sub(r"\s", "", self.cleaned_data["invoice_number"]).upper()
 
-    def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "Un compte existe déjà avec cette adresse : connectez-vous, ou utilisez "
-                "« mot de passe oublié » auprès de la coopérative."
-            )
-        return email
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", "Les deux mots de passe ne sont pas identiques.")
-        elif first:
-            candidate = User(email=cleaned.get("email") or "", role=Role.CLIENT)
-            try:
-                password_validation.validate_password(first, user=candidate)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return cleaned
+class AccountPasswordForm(SetPasswordForm):
+    """The password of a new account; `user` is the unsaved account, for the similarity check.
+
+    Only validates: `services.account_open` creates the account with the password.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Choisissez votre mot de passe"
+        self.fields["new_password2"].label = "Confirmez le mot de passe"
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, sending through the rate-limited service and a task: the answer and
+    its timing are the same whether the address has an account or not."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Votre adresse e-mail"
+        self.fields["email"].help_text = "Celle avec laquelle vous vous connectez au portail."
+
+    def save(self, *, request, **kwargs) -> None:
+        services.password_reset_request(
+            email=self.cleaned_data["email"], visitor=client_ip(request)
+        )

@@ -6,7 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
+from .contacts import validate_client_email, validate_client_phone
 from .encryption import (
     EncryptedCharField,
     EncryptedDateField,
@@ -55,11 +58,30 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class LowercaseEmailField(models.EmailField):
+    """An e-mail address kept in lower case: saved so, and looked up so.
+
+    People type their address with capitals now and then (`Alice@Demo.coop`); a login, a
+    password reset or a uniqueness check must not depend on it.
+    """
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, str) and value != value.lower():
+            value = value.lower()
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value.lower() if isinstance(value, str) else value
+
+
 class User(AbstractUser):
     """A person who logs in with their e-mail address; the role decides what they see."""
 
     username = None
-    email = models.EmailField("adresse e-mail", unique=True)
+    email = LowercaseEmailField("adresse e-mail", unique=True)
     role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.CLIENT)
 
     USERNAME_FIELD = "email"
@@ -69,6 +91,10 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = "utilisateur"
+        constraints = [
+            # With the lower-case field, the unique constraint is a case-insensitive one.
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -84,6 +110,138 @@ class User(AbstractUser):
     @property
     def is_cooperative_staff(self) -> bool:
         return self.role == Role.STAFF and self.is_staff
+
+
+# --- Links sent to a client's recorded contact --------------------------------------------------
+
+
+class ContactChannel(models.TextChoices):
+    """How a link reaches the client: the contact recorded on their client record."""
+
+    EMAIL = "email", "E-mail"
+
+
+class ClientTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ClientToken(models.Model):
+    """A single-use link sent to the client's recorded contact. Only its hash is stored."""
+
+    # NULL until the link is minted (a link request is sent by a task): unique among the set.
+    token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    channel = models.CharField(
+        "envoyé par", max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    sent_to = models.CharField("envoyé à", max_length=254, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    expires_at = models.DateTimeField("valable jusqu'au")
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+
+    objects = ClientTokenQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+
+class InvitationOrigin(models.TextChoices):
+    SIGNUP = "signup", "Demandée par le client (page d'inscription)"
+    PROVIDER = "provider", "Envoyée par un prestataire"
+
+
+class AccountInvitation(ClientToken):
+    """A link to open the client's portal account, sent to the contact on their record."""
+
+    client = models.ForeignKey(
+        "Client", on_delete=models.CASCADE, related_name="account_invitations"
+    )
+    origin = models.CharField("origine", max_length=16, choices=InvitationOrigin.choices)
+    sent_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "invitation à créer l'espace client"
+        verbose_name_plural = "invitations à créer l'espace client"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token_hash__isnull=False), name="account_invitation_has_token"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation n° {self.pk} — {self.client}"
+
+
+class LinkRequestState(models.TextChoices):
+    PENDING = "pending", "En attente de la réponse du client"
+    ACCEPTED = "accepted", "Acceptée par le client"
+    DECLINED = "declined", "Refusée par le client"
+    APPROVED = "approved", "Approuvée par l'équipe"
+    REJECTED = "rejected", "Refusée par l'équipe"
+
+
+class ClientLinkRequest(ClientToken):
+    """A provider asks to join a client record that already exists: the client decides.
+
+    Created when a provider records someone under an e-mail the cooperative already knows.
+    The provider works on the record he created meanwhile (`duplicate`) and is told nothing
+    either way; the client accepts or declines from the link (or the staff decide).
+    """
+
+    client = models.ForeignKey(
+        "Client", on_delete=models.CASCADE, related_name="link_requests", verbose_name="fiche"
+    )
+    provider = models.ForeignKey(
+        "Provider", on_delete=models.PROTECT, related_name="+", verbose_name="prestataire"
+    )
+    duplicate = models.ForeignKey(
+        "Client",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="fiche créée par le prestataire",
+    )
+    state = models.CharField(
+        "état",
+        max_length=16,
+        choices=LinkRequestState.choices,
+        default=LinkRequestState.PENDING,
+        db_index=True,
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+
+    class Meta:
+        verbose_name = "demande de rattachement d'un prestataire"
+        verbose_name_plural = "demandes de rattachement de prestataires"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "provider"],
+                condition=Q(state="pending"),
+                name="one_pending_link_request_per_provider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} → {self.client}"
 
 
 class Cooperative(models.Model):
@@ -251,9 +409,11 @@ class Client(models.Model):
     )
     birth_commune_label = EncryptedCharField("commune de naissance", max_length=50, blank=True)
 
-    email = models.EmailField("e-mail")
+    email = models.EmailField("e-mail", validators=[validate_client_email])
     mobile_phone = models.CharField(
-        "téléphone mobile", max_length=12, validators=[mobile_phone_validator]
+        "téléphone mobile",
+        max_length=12,
+        validators=[mobile_phone_validator, validate_client_phone],
     )
     street_number = models.CharField("numéro", max_length=20, blank=True)
     street_letter = models.CharField(

@@ -1,10 +1,12 @@
-"""A small fixed-window rate limiter on the Django cache (Redis in production and tests).
+"""Fixed-window rate limits on the Django cache (Redis in production and tests, files in the demo).
 
-Used where a guess can be repeated: the self-registration check of an invoice number and date.
+Every limit counts first and compares after ("increment, then compare"), in one atomic step of
+the cache (config/cache.py): of N simultaneous attempts exactly `limit` are allowed, never more.
 Keys are hashed, so what the visitor typed never lands in the cache in clear.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -14,24 +16,33 @@ def _key(scope: str, value: str) -> str:
     return f"ratelimit:{scope}:{digest}"
 
 
-def is_limited(scope: str, value: str, *, limit: int) -> bool:
-    """Tell whether `value` already used up its `limit` hits in the current window."""
-    return (cache.get(_key(scope, value)) or 0) >= limit
-
-
 def hit(scope: str, value: str, *, window_seconds: int) -> int:
     """Count one hit for `value`; return the hits in the current window (the first opens it)."""
-    key = _key(scope, value)
-    # add() only sets a missing key, so the window starts at the first hit and is not extended.
-    cache.add(key, 0, timeout=window_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # The window expired between add() and incr(): this hit opens a new one.
-        cache.set(key, 1, timeout=window_seconds)
-        return 1
+    return cache.incr_window(_key(scope, value), window_seconds)
+
+
+def allow(scope: str, value: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one attempt for `value` and tell whether it is within `limit` for the window.
+
+    A refused attempt is counted too: hammering a limit does not bring its end any closer, and
+    the window never grows either (it starts at the first hit).
+    """
+    return hit(scope, value, window_seconds=window_seconds) <= limit
 
 
 def reset(scope: str, value: str) -> None:
     """Forget the hits of `value` (after a success that should not count against it)."""
     cache.delete(_key(scope, value))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A named limit: at most `limit` attempts per `window_seconds` for each value."""
+
+    scope: str
+    limit: int
+    window_seconds: int
+
+    def allow(self, value: object) -> bool:
+        """Count one attempt for `value`; tell whether it is within the limit."""
+        return allow(self.scope, str(value), limit=self.limit, window_seconds=self.window_seconds)

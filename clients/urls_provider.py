@@ -16,6 +16,7 @@ urlpatterns = [
     path("clients/nouveau/", client_views.client_create, name="client_create"),
     path("clients/<uuid:code>/", client_views.client_detail, name="client_detail"),
     path("clients/<uuid:code>/modifier/", client_views.client_edit, name="client_edit"),
+    path("clients/<uuid:code>/invitation/", client_views.client_invite, name="client_invite"),
     path(
         "clients/avance-immediate/",
         registration.provider_register_many,

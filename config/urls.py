@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("clients.urls_accounts")),
     path("prestataire/", include("clients.urls_provider")),
     path("espace-client/", include("clients.urls_portal")),
     path("inscription/", include("clients.urls_signup")),

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
+from clients import services as client_services
 from clients.models import AIStatus, Client
 from invoices import services as invoice_services
 from invoices.services import LineData
@@ -36,7 +37,9 @@ from urssaf.payments.services import payment_request_refresh
 from urssaf.registration import particulier as ai_payload
 from urssaf.registration import services as registration_services
 
-from .factories import nature
+from .clients.test_services import client_fields
+from .factories import ClientFactory, nature
+from .mailbox import paths_in_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -338,45 +341,87 @@ def test_changing_a_payout_iban_in_the_admin_logs_no_secret(logs, client, sam, c
     assert NEW_PAYOUT_IBAN not in history
 
 
-# --- 5. Error reports: POST parameters and local variables are hidden -----------------------------
+# --- 5. Links e-mailed to people: opening an account, answering a provider, a new password ----
+
+
+def test_the_links_emailed_to_people_never_reach_a_log(
+    logs, client, carol, dave, alice, make_draft, django_capture_on_commit_callbacks
+):
+    elodie = ClientFactory(cooperative=carol.cooperative, providers=[carol])
+    invoice = invoice_services.invoice_issue(invoice=make_draft(carol, elodie), by=carol.user)
+    cache.clear()
+    client.post(
+        reverse("signup:start"),
+        {"invoice_number": invoice.number, "invoice_date": invoice.issue_date.isoformat()},
+    )
+    [signup] = paths_in_mail(elodie.email, "/inscription/lien/")
+    password = {"new_password1": "Un-Mot-De-Passe-42", "new_password2": "Un-Mot-De-Passe-42"}
+    chosen = client.get(signup, follow=True).redirect_chain[-1][0]
+    assert client.post(chosen, password).status_code == 302
+    client.logout()
+    client.post(reverse("accounts:password_reset"), {"email": alice.user.email})
+    [reset] = paths_in_mail(alice.user.email, "/mot-de-passe-oublie/", segments=2)
+    confirm = client.get(reset, follow=True).redirect_chain[-1][0]
+    assert client.post(confirm, password).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        client_services.client_create_for_provider(
+            provider=dave, data={**client_fields(), "email": alice.email}
+        )
+    [answer] = paths_in_mail(alice.email, "/rattachement/")
+    answered = client.get(answer, follow=True).redirect_chain[-1][0]
+    assert client.post(answered, {"answer": "accept"}).status_code == 200
+
+    tokens = [path.rstrip("/").rsplit("/", 1)[-1] for path in (signup, reset, answer)]
+    assert leaks(logs, secret_values(tokens)) == []
+
+
+# --- 6. Error reports: POST parameters and local variables are hidden -----------------------------
 
 
 def bank_post(client: Client) -> dict:
     return registration_post(client, iban=SPACED_IBAN)
 
 
+PASSWORDS = {"new_password1": "Un-Mot-De-Passe-42", "new_password2": "Un-Mot-De-Passe-43"}
 SENSITIVE_PAGES = [
-    # (persona, URL name, needs Alice's code, POST builder, parameters that must be hidden)
-    ("alice", "portal:ai_register", False, bank_post, ("iban", "bic", "birth_date")),
-    ("carol", "provider:client_ai_register", True, bank_post, ("iban", "bic", "birth_date")),
+    # (persona, URL name, its arguments, POST builder, parameters that must be hidden)
+    ("alice", "portal:ai_register", lambda _: [], bank_post, ("iban", "bic", "birth_date")),
+    (
+        "carol",
+        "provider:client_ai_register",
+        lambda client: [client.code],
+        bank_post,
+        ("iban", "bic", "birth_date"),
+    ),
     (
         None,
-        "signup:start",
-        False,
-        lambda _client: {
-            "invoice_number": "2026-00001",
-            "invoice_date": "2026-03-17",
-            "email": "nouvelle@example.org",
-            "password1": "Un-Mot-De-Passe-42",
-            "password2": "Un-Mot-De-Passe-43",
-        },
-        ("password1", "password2"),
+        "signup:open",
+        lambda _: ["un-lien-de-creation"],
+        lambda _client: PASSWORDS,
+        ("new_password1", "new_password2"),
+    ),
+    (
+        None,
+        "accounts:password_reset_confirm",
+        lambda _: ["MQ", "set-password"],
+        lambda _client: PASSWORDS,
+        ("new_password1", "new_password2"),
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("persona", "name", "with_code", "post", "hidden"),
+    ("persona", "name", "args", "post", "hidden"),
     SENSITIVE_PAGES,
     ids=[page[1] for page in SENSITIVE_PAGES],
 )
 def test_pages_taking_bank_details_or_passwords_hide_them_from_error_reports(
-    client, request, alice, persona, name, with_code, post, hidden
+    client, request, alice, persona, name, args, post, hidden
 ):
     cache.clear()
     if persona:
         client.force_login(request.getfixturevalue(persona).user)
-    url = reverse(name, args=[alice.code]) if with_code else reverse(name)
+    url = reverse(name, args=args(alice))
 
     response = client.post(url, post(alice))
 

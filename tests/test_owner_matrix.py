@@ -19,7 +19,27 @@ from invoices.models import Invoice, InvoiceStatus, PaymentMode, Quote, QuoteSta
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: they show no personal data.
-PUBLIC = {"home", "health", "login", "logout", "signup:start"}
+PUBLIC = {
+    "home",
+    "health",
+    "login",
+    "logout",
+    "signup:start",
+    "signup:sent",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_complete",
+    # Opened from a link e-mailed to someone (below): they move its token to the session.
+    "signup:open",
+    "accounts:link_request",
+    "accounts:password_reset_confirm",
+}
+# Pages opened from a link e-mailed to someone: an outsider tries a made-up one.
+SECRET_LINKS = {
+    "signup:open": ["un-lien-invente"],
+    "accounts:link_request": ["un-lien-invente"],
+    "accounts:password_reset_confirm": ["MQ", "un-lien-invente"],
+}
 # Pages for any logged-in user, about themselves.
 ANY_USER = {"portal:password_change", "portal:password_change_done"}
 # Logging out in the middle of the matrix would turn every later request anonymous.
@@ -28,6 +48,7 @@ SKIPPED = {"logout"}
 CODE_OF = {
     "provider:client_detail": "client",
     "provider:client_edit": "client",
+    "provider:client_invite": "client",
     "provider:client_ai_register": "client",
     "provider:client_ai_confirm": "client",
     "provider:invoice_detail": "issued",
@@ -98,7 +119,9 @@ def _urls(world):
     for name, converters in sorted(dict(_url_names()).items()):
         if name in SKIPPED:
             continue
-        if converters:
+        if name in SECRET_LINKS:
+            urls.append((name, reverse(name, args=SECRET_LINKS[name])))
+        elif converters:
             assert name in CODE_OF, f"{name} takes an object: tell this test which one"
             urls.append((name, reverse(name, args=[world[CODE_OF[name]].code])))
         else:

@@ -1,5 +1,5 @@
-"""Admin for the clients app: people and records."""
+"""Admin for the clients app: people and records, and access to records."""
 
-from . import people
+from . import accounts, people
 
-__all__ = ["people"]
+__all__ = ["accounts", "people"]

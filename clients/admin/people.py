@@ -7,7 +7,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
+from audit.services import audit
+
+from .. import services
 from ..models import Client, Cooperative, Provider, User
+from ..record_history import record_history
 from ..validators import normalize_iban, validate_iban
 from .sensitive import SensitiveLookupsRefused
 
@@ -285,4 +289,24 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     # Bank details and civil status: an error report shows none of the posted values.
     @method_decorator(sensitive_post_parameters())
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id:
+            client = self.get_object(request, object_id)
+            if client is not None:
+                extra_context = {**(extra_context or {}), "history": record_history(client)}
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, as on the provider's screens: audited, e-mail change announced."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            audit(actor=request.user, action="client.created", obj=obj)
+            return
+        concrete = {field.name for field in Client._meta.concrete_fields}
+        data = {name: getattr(obj, name) for name in form.changed_data if name in concrete}
+        services.client_update(client=obj, data=data, by=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        before = list(form.instance.providers.all()) if change else []
+        super().save_related(request, form, formsets, change)
+        if change:
+            services.client_providers_recorded(client=form.instance, before=before, by=request.user)

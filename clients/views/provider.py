@@ -6,15 +6,17 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoices.models import Invoice
+from invoices.templatetags.fr_format import datetime_fr
 from urssaf.payments.selectors import client_has_request_to_validate
 
 from .. import services
 from ..access import provider_required
 from ..forms import ClientForm, ClientSearchForm, add_service_errors
 from ..models import Client
+from ..record_history import record_history
 
 CLIENTS_PER_PAGE = 25
 
@@ -57,6 +59,16 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# One answer whether or not the cooperative already knew this e-mail: see
+# services.client_create_for_provider.
+CREATED = (
+    "{name} a été ajouté(e) à vos clients. Si cette personne avait déjà une fiche à la "
+    "coopérative sous cette adresse e-mail, nous lui avons écrit pour qu'elle accepte de vous "
+    "y rattacher ; en attendant, vous travaillez sur cette nouvelle fiche."
+)
+ALREADY_MINE = "{name} est déjà dans vos clients avec cette adresse e-mail : voici sa fiche."
+
+
 @provider_required
 @require_http_methods(["GET", "POST"])
 def client_create(request: HttpRequest) -> HttpResponse:
@@ -69,15 +81,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if created:
-                messages.success(request, f"{client.full_name} a été ajouté(e) à vos clients.")
-            else:
-                messages.info(
-                    request,
-                    f"{client.full_name} était déjà client(e) de la coopérative avec cette "
-                    "adresse e-mail : sa fiche existante a été rattachée à vos clients, "
-                    "sans être modifiée.",
-                )
+            message = CREATED if created else ALREADY_MINE
+            messages.success(request, message.format(name=client.full_name))
             return redirect("provider:client_detail", code=client.code)
     return render(request, "provider/client_form.html", {"form": form})
 
@@ -92,7 +97,13 @@ def client_detail(request: HttpRequest, code) -> HttpResponse:
         .with_amount_paid()
         .order_by("-created_at", "-pk")
     )
-    return render(request, "provider/client_detail.html", {"client": client, "invoices": invoices})
+    context = {
+        "client": client,
+        "invoices": invoices,
+        "invitation": client.account_invitations.usable().first(),
+        "history": record_history(client),
+    }
+    return render(request, "provider/client_detail.html", context)
 
 
 @provider_required
@@ -102,10 +113,29 @@ def client_edit(request: HttpRequest, code) -> HttpResponse:
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(client=client, data=_client_data(form))
+            services.client_update(client=client, data=_client_data(form), by=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Fiche client enregistrée.")
             return redirect("provider:client_detail", code=client.code)
     return render(request, "provider/client_form.html", {"form": form, "client": client})
+
+
+@provider_required
+@require_POST
+def client_invite(request: HttpRequest, code) -> HttpResponse:
+    """E-mail the client the link to open their portal account (at the address on the record)."""
+    client = get_client_for_provider(request, code)
+    try:
+        invitation = services.account_invitation_send(client=client, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        until = datetime_fr(invitation.expires_at)
+        messages.success(
+            request,
+            f"Invitation envoyée à {invitation.sent_to} : le lien est valable jusqu'au {until}. "
+            "Rappelez au client de regarder aussi dans ses courriers indésirables.",
+        )
+    return redirect("provider:client_detail", code=client.code)

@@ -171,14 +171,17 @@ STORAGES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Both backends add an atomic windowed counter for the rate limits (config/cache.py).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
             # Shared between the web process and the worker, unlike the local-memory cache.
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "config.cache.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Culling past 300 entries (the default) would forget rate-limit counters.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     )
 }
@@ -342,10 +345,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_M
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "clients.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clients.net.client_ip"
+# Password reset by e-mail (clients/services/accounts.py): the link works once, for 24 hours.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 # --- URSSAF API Tiers de prestation (urssaf/api.py is the only module that reads these) ---
 # Production values: base https://api.urssaf.fr/atp/v1/tiersPrestations and token URL

@@ -6,12 +6,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from clients.mail import portal_url, send_templated_email
 from clients.models import Client
 
 from ..models import Attestation, AttestationBatch
@@ -152,15 +150,8 @@ def _send_available_email(attestation: Attestation) -> None:
     context = {
         "attestation": attestation,
         "client": attestation.client,
-        "list_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("attestations:list"),
+        "list_url": portal_url("attestations:list"),
     }
-    subject = render_to_string("emails/attestation_available_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/attestation_available_body.txt", context),
-        to=[attestation.client.email],
+    send_templated_email(
+        template="attestation_available", to=attestation.client.email, context=context
     )
-    message.attach_alternative(
-        render_to_string("emails/attestation_available_body.html", context), "text/html"
-    )
-    message.send()

@@ -58,3 +58,12 @@ def month_fr(value) -> str:
     if not value:
         return ""
     return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+@register.filter
+def datetime_fr(value) -> str:
+    """Format an aware datetime in Paris time as `5 décembre 2026 à 13 h 50`."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{date_fr(local)} à {local.hour} h {local.minute:02d}"

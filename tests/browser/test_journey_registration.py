@@ -1,8 +1,10 @@
-"""Journey: a new client signs up with an invoice, registers for the avance immédiate, activates.
+"""Journey: a new client signs up with an invoice and the e-mailed link, registers for the avance
+immédiate, activates.
 
 Élodie Roux is one of the demo clients the sandbox's fake tax office knows (it is seeded from
 clients/data/demo_clients.json): her record is created from that very entry, so URSSAF accepts
-her registration. She has no portal account yet, only an invoice from Carol.
+her registration. She has no portal account yet, only an invoice from Carol; the link to open
+it is e-mailed to the address on her record.
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
@@ -19,13 +22,14 @@ from clients.models import AIStatus, Client
 from invoices import services as invoice_services
 from urssaf.models import AIRegistrationState
 
+from ..mailbox import links_in_mail
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("urssaf_settings"),
 ]
 
 DEMO_CLIENTS = settings.BASE_DIR / "clients" / "data" / "demo_clients.json"
-SIGNUP_EMAIL = "elodie.perso@example.org"
 SIGNUP_PASSWORD = "un-secret-bien-long-2026"
 IBAN = "FR7630006000011234567890189"
 BAD_IBAN = "FR7630006000011234567890180"  # one digit off: the check digits no longer match
@@ -65,18 +69,30 @@ def sent(page, label: str):
 
 
 def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
-    journey, live_server, sandbox, elodie, elodie_invoice
+    journey, live_server, sandbox, elodie, elodie_invoice, settings
 ):
     page = journey
+    settings.PORTAL_BASE_URL = live_server.url  # the e-mail's links, as scripts/demo sets them
 
-    # Self-registration with the invoice's number and date.
+    # Self-registration: the invoice's number and date identify her record.
     page.goto(f"{live_server.url}/inscription/")
     page.get_by_label("Numéro d'une de vos factures ou d'un de vos devis").fill(
         elodie_invoice.number
     )
     page.get_by_label("Date de ce document").fill(elodie_invoice.issue_date.isoformat())
-    page.get_by_label("Votre adresse e-mail").fill(SIGNUP_EMAIL)
-    page.get_by_role("textbox", name=re.compile(r"^Mot de passe")).fill(SIGNUP_PASSWORD)
+    page.get_by_role("button", name="Recevoir le lien par e-mail").click()
+    expect(page.get_by_role("heading", name="Regardez votre boîte e-mail")).to_be_visible()
+    expect(page.get_by_text("courriers indésirables")).to_be_visible()
+
+    # The link went to the address on her record; she follows it and chooses a password.
+    [message] = mail.outbox
+    assert message.to == [elodie.email]
+    [link] = links_in_mail(elodie.email, "/inscription/lien/")
+    assert link.startswith(live_server.url)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Créer votre espace client")).to_be_visible()
+    expect(page.get_by_text(elodie.email)).to_be_visible()
+    page.get_by_label("Choisissez votre mot de passe").fill(SIGNUP_PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(SIGNUP_PASSWORD)
     page.get_by_role("button", name="Créer mon espace").click()
 
@@ -149,7 +165,7 @@ def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
     ).to_be_visible()
 
     elodie.refresh_from_db()
-    assert elodie.user.email == SIGNUP_EMAIL
+    assert elodie.user.email == elodie.email
     assert elodie.ai_status == AIStatus.ACTIVE
     registration = elodie.ai_registrations.get()
     assert registration.state == AIRegistrationState.SENT

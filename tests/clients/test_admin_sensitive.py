@@ -32,7 +32,7 @@ def staff(client, sam):
         ("admin:clients_provider_changelist", "payout_iban__startswith=FR76"),
         ("admin:clients_provider_changelist", "payout_bic__startswith=AG"),
         ("admin:clients_provider_changelist", "clients__iban__startswith=FR76"),
-        ("admin:clients_airegistration_changelist", "client__iban__startswith=FR76"),
+        ("admin:urssaf_airegistration_changelist", "client__iban__startswith=FR76"),
         ("admin:clients_user_changelist", "client__iban__startswith=FR76"),
         ("admin:invoices_invoice_changelist", "client__birth_date__year=1975"),
         ("admin:invoices_payout_changelist", "provider__payout_iban__startswith=FR76"),

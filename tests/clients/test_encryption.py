@@ -165,7 +165,7 @@ def test_a_key_that_is_not_a_fernet_key_stops_the_start_up_check():
 
 def test_the_audit_trail_says_a_birth_date_changed_without_keeping_it(alice, carol):
     from audit.services import audit_trail
-    from clients.services import ai_client_prepare
+    from urssaf.registration.services import ai_client_prepare
 
     data = {
         field: getattr(alice, field) for field in ("birth_date", "birth_commune_label", "email")

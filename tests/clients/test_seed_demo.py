@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -50,3 +51,17 @@ def test_seed_demo_numbers_follow_issue_dates():
         assert [seq for seq, _ in issued] == list(range(1, len(issued) + 1))
         dates = [day for _, day in issued]
         assert dates == sorted(dates)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_seed_demo_says_where_the_signup_link_will_land(settings):
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8050"
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    hint = out.getvalue()
+    client = Client.objects.get(email=re.search(r"part à (\S+) :", hint).group(1))
+    assert client.user is None
+    assert "Espace client en libre-service (http://127.0.0.1:8050/inscription/)" in hint
+    assert f"{settings.EMAIL_FILE_PATH}/" in hint
+    assert "(valable 48 heures)" in hint

@@ -6,14 +6,24 @@ from http import HTTPStatus
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from clients.models import Client
+from clients.services.accounts import ALREADY_OPEN, INVITATIONS_THROTTLED
+from clients.views.provider import CREATED
 
 from ..factories import ClientFactory
 from .test_forms import client_form_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()  # the invitation limits live there
 
 
 @pytest.fixture(autouse=True)
@@ -144,36 +154,51 @@ def test_creating_a_client_links_it_to_me_in_the_cooperative(as_carol, carol, co
     assert client.cooperative == cooperative
     assert list(client.providers.all()) == [carol]
     assert (client.birth_name, client.email) == ("Girard", "genevieve.lambert@example.org")
-    assert flashed(response) == ["Madame Geneviève Lambert a été ajouté(e) à vos clients."]
+    assert flashed(response) == [CREATED.format(name="Madame Geneviève Lambert")]
 
 
-def test_a_known_email_links_the_existing_client_and_says_so(as_carol, carol, dave, bob):
-    data = client_form_data(
+def outcome(response) -> tuple:
+    """What the provider sees after creating a client, names and codes aside."""
+    client = Client.objects.get(code=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    page = text(response.client.get(response["Location"]))
+    page = page.replace(str(client.code), "<code>").replace(client.email, "<email>")
+    return flashed(response), re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", page)
+
+
+def test_a_known_and_an_unknown_email_get_the_same_answer(as_carol, carol, bob, on_commit):
+    known_data = client_form_data(
         email=bob.email.upper(), birth_name="MOREAU", birth_date=bob.birth_date.isoformat()
     )
-    response = as_carol.post(reverse("provider:client_create"), data)
+    with on_commit():
+        known = outcome(as_carol.post(reverse("provider:client_create"), known_data))
+    unknown = outcome(
+        as_carol.post(
+            reverse("provider:client_create"), {**known_data, "email": "personne@example.org"}
+        )
+    )
 
-    assert response["Location"] == reverse("provider:client_detail", args=[bob.code])
-    assert Client.objects.count() == 1
-    assert set(bob.providers.all()) == {carol, dave}
-    bob.refresh_from_db()
-    assert bob.birth_name == "Moreau"
-    (message,) = flashed(response)
-    assert "était déjà client(e) de la coopérative" in message
+    assert known == unknown
+    assert carol not in bob.providers.all()
+    page = known[1]
+    for secret in (bob.first_names, bob.mobile_phone, bob.street_name, "Dave"):
+        assert secret not in page
+    # Bob is asked, at his own address; Carol is told nothing of it.
+    assert [message.to for message in mail.outbox] == [[bob.email]]
 
 
-def test_a_known_email_with_another_birth_name_is_refused_and_shows_nothing_of_it(
-    as_carol, carol, dave, bob
-):
-    data = client_form_data(email=bob.email, birth_date=bob.birth_date.isoformat())
-    response = as_carol.post(reverse("provider:client_create"), data)
-
-    assert response.status_code == HTTPStatus.OK
-    page = text(response)
-    assert "avec un autre nom de naissance ou une autre date de naissance" in page
-    assert "Moreau" not in page
-    assert list(bob.providers.all()) == [dave]
-    assert Client.objects.count() == 1
+def test_trying_birth_dates_on_a_known_email_links_nothing(as_carol, carol, bob):
+    # Issue 11: the birth date was found in 43 tries. Now no try links, and all read the same.
+    answers = set()
+    for day in range(1, 44):
+        data = client_form_data(
+            email=bob.email, birth_name="Moreau", birth_date=f"1975-05-{day % 28 + 1:02d}"
+        )
+        response = as_carol.post(reverse("provider:client_create"), data)
+        assert response.status_code == HTTPStatus.FOUND
+        answers.add(response["Location"])
+    assert len(answers) == 1  # her own new record, each time
+    assert carol not in bob.providers.all()
+    assert Client.objects.for_provider(carol).filter(email=bob.email).count() == 1
 
 
 def test_an_invalid_client_shows_french_errors_and_saves_nothing(as_carol):
@@ -222,17 +247,105 @@ def test_editing_a_client_saves_the_normalised_values(as_carol, alice):
     assert (alice.mobile_phone, alice.city, alice.birth_name) == ("0711223344", "Bron", "Girard")
 
 
-def test_editing_to_another_clients_email_is_refused(as_carol, alice, bob):
-    before = alice.email
+def test_editing_to_another_clients_email_says_nothing_of_them(as_carol, alice, bob):
     data = client_form_data(email=bob.email)
     response = as_carol.post(reverse("provider:client_edit", args=[alice.code]), data)
 
-    assert response.status_code == HTTPStatus.OK
-    assert response.context["form"].errors["email"] == [
-        "Un autre client de la coopérative utilise déjà cette adresse e-mail."
-    ]
+    assert response["Location"] == reverse("provider:client_detail", args=[alice.code])
     alice.refresh_from_db()
-    assert alice.email == before
+    assert alice.email == bob.email
+
+
+def test_editing_is_recorded_and_shown_to_the_clients_other_providers(
+    as_carol, client, alice, dave
+):
+    alice.providers.add(dave)
+    data = client_form_data(email=alice.email, mobile_phone="07 11 22 33 44")
+    as_carol.post(reverse("provider:client_edit", args=[alice.code]), data)
+
+    client.force_login(dave.user)
+    page = text(client.get(reverse("provider:client_detail", args=[alice.code])))
+    page = page.replace("\xa0", " ")  # French no-break spaces read as spaces
+
+    assert "Historique de la fiche" in page
+    assert "Fiche modifiée</strong> — 23 novembre 2026 à 11 h 00, par Carol Martin" in page
+    assert "Téléphone mobile : 0612345678 → 0711223344" in page
+    assert "Nom de naissance : Lefebvre → Girard" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "CAROL@example.org"),  # her own log-in address, in capitals
+        ("email", "dave@example.org"),  # another provider's
+        ("email", "sam@example.org"),  # the staff's
+        ("email", "contact@cooperative-sap.fr"),  # the cooperative's
+        ("mobile_phone", "+33 6 99 88 77 66"),  # her own phone, written otherwise
+    ],
+)
+def test_a_providers_or_the_cooperatives_contact_is_refused_on_a_client(
+    as_carol, carol, dave, sam, alice, field, value
+):
+    carol.phone = "06 99 88 77 66"
+    carol.save()
+    for url in (
+        reverse("provider:client_create"),
+        reverse("provider:client_edit", args=[alice.code]),
+    ):
+        response = as_carol.post(url, client_form_data(**{field: value}))
+
+        assert response.status_code == HTTPStatus.OK
+        [error] = response.context["form"].errors[field]
+        assert "celle d'un prestataire" in error or "celui d'un prestataire" in error
+    alice.refresh_from_db()
+    assert alice.birth_name == "Lefebvre"  # nothing saved
+    assert Client.objects.count() == 1
+
+
+# --- Invitation to open the portal account ---------------------------------------------------
+
+
+def test_an_invitation_goes_to_the_recorded_email_and_is_audited(as_carol, carol, cooperative):
+    elodie = ClientFactory(cooperative=cooperative, providers=[carol], email="elodie@example.org")
+    detail = text(as_carol.get(reverse("provider:client_detail", args=[elodie.code])))
+    assert "n'a pas encore d'espace sur le portail" in detail
+
+    response = as_carol.post(reverse("provider:client_invite", args=[elodie.code]))
+
+    assert response["Location"] == reverse("provider:client_detail", args=[elodie.code])
+    [message] = mail.outbox
+    assert message.to == ["elodie@example.org"]
+    assert "Carol Martin, votre prestataire, vous invite" in message.body
+    assert flashed(response)[0].startswith("Invitation envoyée à elodie@example.org : le lien")
+    entry = AuditEntry.objects.get(action="client.account.invited")
+    assert entry.actor == carol.user
+    page = text(as_carol.get(reverse("provider:client_detail", args=[elodie.code])))
+    assert "Dernière invitation envoyée le 23 novembre 2026 à 11 h 00" in page
+
+
+def test_invitations_are_throttled_per_client(as_carol, carol, cooperative):
+    elodie = ClientFactory(cooperative=cooperative, providers=[carol])
+    url = reverse("provider:client_invite", args=[elodie.code])
+    for _ in range(3):
+        as_carol.post(url)
+
+    response = as_carol.post(url)
+
+    assert flashed(response)[-1] == INVITATIONS_THROTTLED
+    assert len(mail.outbox) == 3
+
+
+def test_a_client_with_an_account_gets_no_invitation(as_carol, alice):
+    response = as_carol.post(reverse("provider:client_invite", args=[alice.code]))
+    assert flashed(response) == [ALREADY_OPEN]
+    assert mail.outbox == []
+
+
+def test_the_invitation_is_a_post_for_the_clients_providers_only(client, as_carol, dave, alice):
+    url = reverse("provider:client_invite", args=[alice.code])
+    assert as_carol.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    client.force_login(dave.user)
+    assert client.post(url).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_another_provider_cannot_edit_carols_client(client, dave, alice):

@@ -12,9 +12,10 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from clients.mail import send_templated_email
 from invoices.models import Invoice
 
-from ..emails import URSSAF_PARTICULIER_URL, send_templated_email
+from ..emails import URSSAF_PARTICULIER_URL
 from .models import PaymentRequest
 from .schedule import validation_deadline
 from .statuses import rejection_info
@@ -45,7 +46,7 @@ def send_payment_email(*, kind: str, request_id: int) -> None:
         if RECIPIENTS[kind] == "client"
         else request.invoice.provider.user.email
     )
-    send_templated_email(template=f"payment_{kind}", context=_context(request), to=[recipient])
+    send_templated_email(template=f"payment_{kind}", context=_context(request), to=recipient)
     logger.info("Payment-request %s e-mail sent for request %s", kind, request.pk)
 
 

@@ -5,9 +5,10 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from clients.mail import send_templated_email
 from clients.models import AI_ACTIVATION_LINK_VALIDITY
 
-from ..emails import URSSAF_PARTICULIER_URL, send_templated_email
+from ..emails import URSSAF_PARTICULIER_URL
 from .models import AIRegistration
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def send_ai_email(*, kind: str, registration_id: int) -> None:
         pk=registration_id
     )
     send_templated_email(
-        template=f"ai_{kind}", context=_context(registration), to=[registration.client.email]
+        template=f"ai_{kind}", context=_context(registration), to=registration.client.email
     )
     logger.info("AI %s e-mail sent for registration %s", kind, registration.pk)
 

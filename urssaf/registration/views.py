@@ -74,10 +74,9 @@ def portal_check(request: HttpRequest) -> HttpResponse:
     """Ask URSSAF now whether the client activated their account (they say they did)."""
     client = request.user.client
     key = str(client.pk)
-    if ratelimit.is_limited("ai-check", key, limit=1):
+    if not ratelimit.allow("ai-check", key, limit=1, window_seconds=CHECK_WINDOW):
         messages.info(request, "Vérification déjà demandée : actualisez la page dans un instant.")
     elif services.ai_activation_check_requested(client=client):
-        ratelimit.hit("ai-check", key, window_seconds=CHECK_WINDOW)
         messages.info(
             request,
             "Nous interrogeons l'URSSAF : actualisez cette page dans quelques secondes.",

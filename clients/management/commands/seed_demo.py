@@ -16,7 +16,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from clients.mail import portal_url
 from clients.models import Client, Cooperative, Provider, Role, User
+from clients.services.accounts import ACCOUNT_LINK_VALIDITY
 from invoices import services
 from invoices.models import Invoice, PaymentMode, Quote, ServiceNature
 from invoices.services import LineData
@@ -103,18 +105,24 @@ class Command(BaseCommand):
         self._signup_hint()
 
     def _signup_hint(self) -> None:
-        """Print an invoice a client without an account can create their portal account with."""
+        """Print an invoice a client without an account can create their portal account with,
+        and where the e-mailed link to finish lands in the demo."""
         invoice = (
             Invoice.objects.filter(client__user__isnull=True, number__isnull=False)
             .select_related("client")
             .order_by("-issue_date", "number")
             .first()
         )
-        if invoice is not None:
-            self.stdout.write(
-                f"Espace client en libre-service (/inscription/) : facture {invoice.number} "
-                f"du {invoice.issue_date:%d/%m/%Y} ({invoice.client.full_name})."
-            )
+        if invoice is None:
+            return
+        hours = int(ACCOUNT_LINK_VALIDITY.total_seconds() // 3600)
+        self.stdout.write(
+            f"Espace client en libre-service ({portal_url('signup:start')}) : facture "
+            f"{invoice.number} du {invoice.issue_date:%d/%m/%Y} ({invoice.client.full_name}).\n"
+            f"  Le lien pour créer le compte part à {invoice.client.email} : ouvrez le plus "
+            f"récent fichier de {settings.EMAIL_FILE_PATH}/ et suivez le lien "
+            f"« …/inscription/lien/… » (valable {hours} heures)."
+        )
 
     def _user(self, email: str, role: str, **extra) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"role": role, **extra})

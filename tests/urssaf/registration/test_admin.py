@@ -414,7 +414,7 @@ def test_the_admin_index_counts_each_bucket(staff, alice, bob, cooperative):
 
 def test_a_triage_note_of_a_megabyte_is_refused(staff, alice):
     registration = failed(alice, "ERR_DGFIP_IMPOTPART_INCONNU")
-    url = reverse("admin:clients_airegistration_triage", args=[registration.pk])
+    url = reverse("admin:urssaf_airegistration_triage", args=[registration.pk])
 
     staff.post(url, {"state": "contacted", "note": "Note. " * 200_000})
 

@@ -16,10 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import audit
-from clients.encryption import is_sensitive
 from clients.models import AIStatus, Client, User
 from clients.services import client_update
-from clients.validators import mask_iban
 
 from ... import api, tasks
 from ...backoff import STALE_CLAIM
@@ -30,45 +28,23 @@ from ...triage.models import OPEN_TRIAGE_STATES, TriageState
 from .. import triage
 from ..models import AIOrigin, AIRegistration, AIRegistrationState
 from ..particulier import build_particulier, summary
-from ..rules import BANK_FIELDS, START_REFUSED, STARTABLE, eligibility_errors
+from ..rules import START_REFUSED, STARTABLE, eligibility_errors
 from .common import email_on_commit, fail_client, mark_active, notify_failure, set_ai_status
 
 logger = logging.getLogger(__name__)
 LINKED_CODES = (ClientLinkStatus.PENDING, ClientLinkStatus.ACTIVE)
-HIDDEN = "(masqué)"
 
 
 # --- preparing and starting -------------------------------------------------------------------
 
 
-@transaction.atomic
 def ai_client_prepare(*, client: Client, data: Mapping[str, Any], by: User) -> Client:
     """Store the identity, contact and bank details typed in the registration form.
 
     Returns the saved client. Raises ValidationError (French messages) as `client_update`
-    does. The audit entry lists what changed, the bank details masked.
+    does, which audits what changed (bank details masked).
     """
-    # From the database: a bound ModelForm has already written the new values on `client`.
-    stored = Client.objects.get(pk=client.pk)
-    before = {field: getattr(stored, field) for field in data}
-    client = client_update(client=client, data=data)
-    changes = {
-        field: _printable(field, before[field], getattr(client, field))
-        for field in data
-        if before[field] != getattr(client, field)
-    }
-    if changes:
-        audit(actor=by, action="ai.client.prepared", obj=client, changes=changes)
-    return client
-
-
-def _printable(field: str, old: Any, new: Any) -> list[Any]:
-    if field in BANK_FIELDS:
-        return [mask_iban(old) if old else "", mask_iban(new) if new else ""]
-    if is_sensitive(Client._meta.get_field(field)):
-        # Encrypted at rest: the audit trail says it changed, never what it was or became.
-        return [HIDDEN if old else "", HIDDEN if new else ""]
-    return [str(old) if old is not None else None, str(new) if new is not None else None]
+    return client_update(client=client, data=data, by=by, action="ai.client.prepared")
 
 
 @transaction.atomic
