@@ -30,23 +30,44 @@ def vat_registered(cooperative):
 def year_2025(carol, alice, sam, vat_registered):
     """2025 for Alice: a transfer, a card payment, two avance immédiate transfers of which one
     is recovered by URSSAF (111), a cancelled invoice, and payouts paid alone and in a batch."""
-    january = bill(carol, alice, [work("entretien-maison", dt.date(2025, 1, 6), "20", "30")],
-                   issued=dt.date(2025, 1, 25))  # fmt: skip
+    january = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 1, 6), "20", "30")],
+        issued=dt.date(2025, 1, 25),
+    )
     pay(january, "600.00", dt.date(2025, 1, 28), PaymentMode.TRANSFER)
-    march = bill(carol, alice, [work("petit-bricolage", dt.date(2025, 3, 4), "2", "40")],
-                 issued=dt.date(2025, 3, 31))  # fmt: skip
+    march = bill(
+        carol,
+        alice,
+        [work("petit-bricolage", dt.date(2025, 3, 4), "2", "40")],
+        issued=dt.date(2025, 3, 31),
+    )
     pay(march, "80.00", dt.date(2025, 4, 2), PaymentMode.CARD)
-    july = bill(carol, alice, [work("entretien-maison", dt.date(2025, 7, 7), "10", "25")],
-                issued=dt.date(2025, 7, 25))  # fmt: skip
+    july = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 7, 7), "10", "25")],
+        issued=dt.date(2025, 7, 25),
+    )
     pay(july, "250.00", dt.date(2025, 7, 30), PaymentMode.IMMEDIATE_ADVANCE, ai_credit="125.00")
-    august = bill(carol, alice, [work("entretien-maison", dt.date(2025, 8, 4), "4", "25")],
-                  issued=dt.date(2025, 8, 25))  # fmt: skip
-    recovered = pay(august, "100.00", dt.date(2025, 8, 29), PaymentMode.IMMEDIATE_ADVANCE,
-                    ai_credit="50.00")  # fmt: skip
+    august = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 8, 4), "4", "25")],
+        issued=dt.date(2025, 8, 25),
+    )
+    recovered = pay(
+        august, "100.00", dt.date(2025, 8, 29), PaymentMode.IMMEDIATE_ADVANCE, ai_credit="50.00"
+    )
     with at_noon(dt.date(2025, 9, 5)):
         payment_reverse(payment=recovered, on=dt.date(2025, 9, 5), reason="111 recouvrée", by=None)
-    october = bill(carol, alice, [work("entretien-maison", dt.date(2025, 10, 6), "2", "25")],
-                   issued=dt.date(2025, 10, 25))  # fmt: skip
+    october = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 10, 6), "2", "25")],
+        issued=dt.date(2025, 10, 25),
+    )
     with at_noon(dt.date(2025, 10, 27)):
         services.invoice_cancel(invoice=october, by=carol.user)
     with time_machine.travel(dt.datetime(2025, 2, 3, 10, tzinfo=PARIS), tick=False):

@@ -58,16 +58,27 @@ def test_sales_are_daily_totals_per_rate_and_payments_each_with_their_rate(year_
     report = services.ereport_make(start=Q3[0], end=Q3[1], by=sam)
     sales = read(report.transactions)
 
-    assert [(r["date"], r["categorie"], r["taux_tva"], r["montant_ht"], r["montant_tva"],
-             r["nombre_operations"]) for r in sales] == [  # fmt: skip
+    assert [
+        (
+            r["date"],
+            r["categorie"],
+            r["taux_tva"],
+            r["montant_ht"],
+            r["montant_tva"],
+            r["nombre_operations"],
+        )
+        for r in sales
+    ] == [
         ("20250725", "TPS1", "10.00", "227.27", "22.73", "1"),
         ("20250825", "TPS1", "10.00", "90.91", "9.09", "1"),
     ]
     assert {r["type_rapport"] for r in sales} == {"IN"}
     paid = read(report.payments)
     # URSSAF's transfers are payments received; the recovery (111) comes back negative.
-    assert [(r["date_encaissement"], r["mode"], r["montant_encaisse_ttc"], r["montant_tva"])
-            for r in paid] == [  # fmt: skip
+    assert [
+        (r["date_encaissement"], r["mode"], r["montant_encaisse_ttc"], r["montant_tva"])
+        for r in paid
+    ] == [
         ("20250730", PaymentMode.IMMEDIATE_ADVANCE, "250.00", "22.73"),
         ("20250829", PaymentMode.IMMEDIATE_ADVANCE, "100.00", "9.09"),
         ("20250905", PaymentMode.IMMEDIATE_ADVANCE, "-100.00", "-9.09"),
@@ -75,8 +86,10 @@ def test_sales_are_daily_totals_per_rate_and_payments_each_with_their_rate(year_
 
 
 def test_a_payment_is_shared_between_the_rates_of_its_invoice(carol, alice, sam, vat_registered):
-    lines = [work("entretien-maison", dt.date(2025, 8, 4), "2", "30"),
-             work("jardinage", dt.date(2025, 8, 5), "2", "20")]  # fmt: skip
+    lines = [
+        work("entretien-maison", dt.date(2025, 8, 4), "2", "30"),
+        work("jardinage", dt.date(2025, 8, 5), "2", "20"),
+    ]
     lines[1] = dataclasses.replace(lines[1], vat_rate=Decimal("20"))
     invoice = bill(carol, alice, lines, issued=dt.date(2025, 8, 25))
     pay(invoice, "50.00", dt.date(2025, 8, 28), PaymentMode.CHEQUE)

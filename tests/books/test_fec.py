@@ -44,14 +44,17 @@ def test_the_file_has_the_18_columns_in_order_dates_and_decimal_commas(year_2025
         content = stored.read()
     header = content.decode("iso-8859-15").split("\r\n")[0]
 
-    assert header.split("|") == COLUMNS and len(COLUMNS) == 18
+    assert header.split("|") == COLUMNS
+    assert len(COLUMNS) == 18
     records = read_fec(content)
     assert records, "a year with invoices has entries"
     for r in records:
         for column in ("EcritureDate", "PieceDate", "ValidDate"):
-            dt.datetime.strptime(r[column], "%Y%m%d")  # AAAAMMJJ
-        assert "," in r["Debit"] and "." not in r["Debit"]
-    assert export.fec.name.endswith(".txt") and "732829320FEC20251231" in export.fec.name
+            assert dt.date.fromisoformat(r[column]).year == 2025  # AAAAMMJJ
+        assert "," in r["Debit"]
+        assert "." not in r["Debit"]
+    assert export.fec.name.endswith(".txt")
+    assert "732829320FEC20251231" in export.fec.name
 
 
 def test_every_entry_and_every_journal_balances_and_numbers_are_continuous(year_2025, sam):
@@ -94,7 +97,11 @@ def test_the_totals_are_the_portals_own_figures(year_2025, sam):
     ai = Payment.objects.filter(mode=PaymentMode.IMMEDIATE_ADVANCE)
     shares = sum((p.client_share + p.ai_credit_share for p in ai), ZERO)
     recovered = sum((r.payment.amount for r in PaymentReversal.objects.all()), ZERO)
-    assert sums(records, "UR", "467100") == (shares, recovered) == (Decimal("350.00"), Decimal("100.00"))
+    assert (
+        sums(records, "UR", "467100")
+        == (shares, recovered)
+        == (Decimal("350.00"), Decimal("100.00"))
+    )
     labels = [r["EcritureLib"] for r in records if r["JournalCode"] == "UR"]
     assert any(label.startswith("Reprise") and "111" in label for label in labels)
 
@@ -129,7 +136,9 @@ def test_client_auxiliary_accounts_when_asked(year_2025, sam, alice):
 
 
 def test_the_chart_set_by_staff_is_used(year_2025, sam):
-    AccountMapping.objects.create(key="sales:nature:petit-bricolage", number="706500", label="Bricolage")
+    AccountMapping.objects.create(
+        key="sales:nature:petit-bricolage", number="706500", label="Bricolage"
+    )
     AccountMapping.objects.create(key="bank", number="512100", label="Crédit coopératif")
     records = fec_of(export_year(sam))
 
@@ -144,7 +153,8 @@ def test_a_period_is_not_exported_twice_by_mistake(year_2025, sam):
         services.books_export(start=dt.date(2025, 12, 1), end=dt.date(2025, 12, 31), by=sam)
 
     again = export_year(sam, reason="paiement oublié")
-    assert again.rectifies == first and AccountingExport.objects.count() == 2
+    assert again.rectifies == first
+    assert AccountingExport.objects.count() == 2
 
 
 def test_an_export_replays_identically_until_the_records_change(year_2025, sam, carol):
@@ -193,5 +203,6 @@ def test_two_simultaneous_exports_of_a_period_make_one(sam, cooperative):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(made) == 1 and len(errors) == 1
+    assert len(made) == 1
+    assert len(errors) == 1
     assert AccountingExport.objects.count() == 1
