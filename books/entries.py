@@ -198,8 +198,16 @@ class Ledger:
         return Entry("PR", day, number, day, f"Dû au prestataire facture {number}", lines)
 
     def providers(self) -> list[Entry]:
-        payouts = Payout.objects.select_related("invoice", "provider", "batch").order_by(
-            "cooperative_paid_at", "pk"
+        period = (self.start, self.end)
+        payouts = (
+            Payout.objects.filter(
+                Q(cooperative_paid_at__date__range=period)
+                | Q(paid_at__date__range=period)
+                | Q(reversed_at__date__range=period)
+                | Q(status=PayoutStatus.CANCELLED, cooperative_paid_at__date__lte=self.end)
+            )
+            .select_related("invoice", "provider", "batch")
+            .order_by("cooperative_paid_at", "pk")
         )
         entries, batches = [], defaultdict(list)
         for payout in payouts:
