@@ -28,7 +28,7 @@ class AccountMapping(models.Model):
 
     class Meta:
         verbose_name = "compte du plan comptable"
-        verbose_name_plural = "plan comptable"
+        verbose_name_plural = "comptes du plan comptable"
         ordering = ["key"]
 
     def __str__(self) -> str:
