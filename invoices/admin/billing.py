@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
+    CreditNote,
     DocumentSequence,
     Invoice,
     InvoiceLine,
@@ -129,7 +130,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
     inlines = (InvoiceLineInline, PaymentInline)
     actions = ("issue_drafts", "cancel_invoices")
     fieldsets = (
-        (None, {"fields": ("number", "status", "issue_date", "pdf_link")}),
+        (None, {"fields": ("number", "status", "issue_date", "pdf_link", "corrections")}),
         ("Parties", {"fields": ("cooperative", "provider", "client")}),
         ("Prestations", {"fields": ("period_start", "period_end", "notes")}),
         (
@@ -147,6 +148,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
         "status",
         "issue_date",
         "pdf_link",
+        "corrections",
         "cooperative",
         "provider",
         "client",
@@ -184,6 +186,28 @@ class InvoiceAdmin(BillingDocumentAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # An issued number must stay in the sequence; an issued invoice is cancelled instead.
         return False
+
+    @admin.display(description="corrections")
+    def corrections(self, obj: Invoice) -> str:
+        """The credit note, the invoice replaced or replacing, or the guided correction's link."""
+        if obj.pk is None:
+            return "—"
+        parts = []
+        if obj.replaces_id:
+            url = reverse("admin:invoices_invoice_change", args=[obj.replaces_id])
+            parts.append(format_html('remplace <a href="{}">{}</a>', url, obj.replaces.number))
+        credit_note = CreditNote.objects.filter(invoice=obj).first()
+        if credit_note is not None:
+            url = reverse("admin:invoices_creditnote_change", args=[credit_note.pk])
+            parts.append(format_html('annulée par l\'avoir <a href="{}">{}</a>', url, credit_note))
+        replacement = Invoice.objects.filter(replaces=obj).first()
+        if replacement is not None:
+            url = reverse("admin:invoices_invoice_change", args=[replacement.pk])
+            parts.append(format_html('remplacée par <a href="{}">{}</a>', url, replacement))
+        elif obj.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+            url = reverse("invoices:correct", args=[obj.code])
+            parts.append(format_html('<a href="{}">Corriger (avoir et nouvelle facture)</a>', url))
+        return format_html_join(" ; ", "{}", ((part,) for part in parts)) if parts else "—"
 
     @admin.display(description="total TTC", ordering="total_ttc")
     def total_ttc_display(self, obj: Invoice) -> str:

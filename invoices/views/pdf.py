@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from invoices.models import BillingDocument, Invoice, Quote, round_cents
+from invoices.models import BillingDocument, CreditNote, Invoice, Quote, round_cents
 from invoices.pdf_cache import render_pdf_cached
 from invoices.templatetags.fr_format import euros
 
@@ -66,14 +66,31 @@ def invoice_document_context(invoice: Invoice) -> dict:
     # A payment taken back (PaymentReversal) is listed apart and no longer counts as paid.
     payments = [p for p in every_payment if not p.is_reversed]
     amount_paid = sum((p.amount for p in payments), Decimal("0.00"))
+    credit_note = CreditNote.objects.filter(invoice=invoice).select_related("refund").first()
     return {
         **document_context(invoice),
         "invoice": invoice,
+        # The corrections: the credit note that cancelled it, the invoice that replaces it.
+        "credit_note": credit_note,
+        "refund": getattr(credit_note, "refund", None) if credit_note else None,
+        "replacement": Invoice.objects.filter(replaces=invoice).first(),
         "payments": payments,
         "reversed_payments": [p for p in every_payment if p.is_reversed],
         "amount_paid": amount_paid,
         # A cancelled invoice is owed by nobody, whatever it was worth.
         "amount_due": Decimal("0.00") if invoice.is_cancelled else invoice.total_ttc - amount_paid,
+    }
+
+
+def credit_note_document_context(credit_note: CreditNote) -> dict:
+    """Return what the credit note shows: the invoice it cancels, its replacement, the refund."""
+    replacement = Invoice.objects.filter(replaces_id=credit_note.invoice_id).first()
+    return {
+        **document_context(credit_note),
+        "credit_note": credit_note,
+        "invoice": credit_note.invoice,
+        "replacement": replacement if replacement and replacement.number else None,
+        "refund": getattr(credit_note, "refund", None),
     }
 
 
@@ -107,3 +124,11 @@ def quote_pdf(request: HttpRequest, code) -> HttpResponse:
     """Download the quote PDF: a provider's own, a client's sent ones, any for staff."""
     quote = get_document(request, Quote, code)
     return _pdf_response(request, "pdf/quote.html", quote_document_context(quote))
+
+
+@require_GET
+@login_required
+def credit_note_pdf(request: HttpRequest, code) -> HttpResponse:
+    """Download a credit note PDF: a provider's own, a client's, any for staff."""
+    credit_note = get_document(request, CreditNote, code, "invoice")
+    return _pdf_response(request, "pdf/credit_note.html", credit_note_document_context(credit_note))

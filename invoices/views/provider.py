@@ -180,6 +180,10 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
     context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
+    context["can_correct"] = invoice.status in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PAID,
+    ) and not urssaf_services.correction_refusal(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 
