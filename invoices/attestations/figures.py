@@ -267,8 +267,9 @@ def compute_figures(client: Client, year: int) -> AttestationFigures:
     """Compute what the attestation of `client` for `year` shows.
 
     Runs two queries whatever the number of payments (payments with their invoices, then every
-    line of those invoices), one more for the refunds of credit notes (and, when there are some,
-    two for their invoices' lines and payments), plus the cooperative unless `client` came with it selected.
+    line of those invoices), one more for the refunds of credit notes (and, when there are
+    some, two for their invoices' lines and payments), plus the cooperative unless `client`
+    came with it selected.
     """
     payments = list(
         payments_of_year(year)

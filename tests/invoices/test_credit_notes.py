@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.services import audit_trail
 from invoices import services
-from invoices.attestations import compute_figures
+from invoices.attestations import attestation_generate, compute_figures
 from invoices.models import (
     CreditNote,
     CreditNoteReason,
@@ -335,3 +335,27 @@ def test_the_credit_note_pdf_names_the_invoice_it_cancels(client, carol, alice, 
     assert "Remboursé au client 108,33" in text
     assert "par l'avoir n° AV-2026-00001" in invoice_pdf
     assert other.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_an_attestation_net_of_an_ai_refund_is_stored_with_its_negative_line_five(carol, alice):
+    wrong = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2026, 3, 2), "4", "25")],
+        issued=dt.date(2026, 3, 5),
+    )
+    pay(wrong, "100.00", dt.date(2026, 3, 10), PaymentMode.IMMEDIATE_ADVANCE, ai_credit="50.00")
+    credit(wrong, dt.date(2026, 3, 11), RefundData(dt.date(2026, 3, 11), PaymentMode.TRANSFER))
+    right = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2026, 3, 2), "4", "20")],
+        issued=dt.date(2026, 3, 12),
+    )
+    pay(right, "80.00", dt.date(2026, 3, 18), PaymentMode.IMMEDIATE_ADVANCE, ai_credit="40.00")
+
+    attestation, _ = attestation_generate(client=alice, year=2026)
+
+    assert (attestation.total_paid, attestation.client_paid) == (D("80.00"), D("-10.00"))
+    with attestation.file.open("rb") as stored:
+        assert "-10,00" in pdf_text(stored.read())
