@@ -25,6 +25,8 @@ from invoices.models import (
     ServiceNature,
 )
 from invoices.templatetags.fr_format import euros
+from urssaf.evidence import services as evidence_services
+from urssaf.models import EvidencePack
 from urssaf.payments import services as urssaf_services
 
 
@@ -128,7 +130,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
     )
     date_hierarchy = "issue_date"
     inlines = (InvoiceLineInline, PaymentInline)
-    actions = ("issue_drafts", "cancel_invoices")
+    actions = ("issue_drafts", "cancel_invoices", "request_evidence_packs")
     fieldsets = (
         (None, {"fields": ("number", "status", "issue_date", "pdf_link", "corrections")}),
         ("Parties", {"fields": ("cooperative", "provider", "client")}),
@@ -231,6 +233,21 @@ class InvoiceAdmin(BillingDocumentAdmin):
         cancel = urssaf_services.invoice_cancel_unless_at_urssaf
         skipped = "ne sont pas émises"
         self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
+
+    @admin.action(description="Préparer le dossier de preuves URSSAF", permissions=["view"])
+    def request_evidence_packs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        """One evidence pack per issued invoice selected (built in the background)."""
+        count = 0
+        for invoice in queryset.exclude(status=InvoiceStatus.DRAFT):
+            pack = EvidencePack(invoice=invoice)
+            evidence_services.evidence_pack_submit(pack=pack, by=request.user)
+            count += 1
+        if count:
+            url = reverse("admin:urssaf_evidencepack_changelist")
+            message = '{} dossier(s) en préparation : <a href="{}">suivre leur avancement</a>.'
+            self.message_user(request, format_html(message, count, url), messages.SUCCESS)
+        else:
+            self.message_user(request, "Aucune facture émise dans la sélection.", messages.WARNING)
 
     def _run_service(self, request, queryset, status: str, service, skipped: str, done: str):
         """Run the service on the selected invoices in `status`, each in its own transaction;

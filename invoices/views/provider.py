@@ -25,9 +25,9 @@ from urssaf.payments.timeline import latest_request, payment_timeline
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
+from ..printing import invoice_document_context
 from ..templatetags.fr_format import euros
 from .documents import DocumentScreens, draft_form, get_document, run_service
-from .pdf import invoice_document_context
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
