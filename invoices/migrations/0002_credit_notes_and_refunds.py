@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('issued_at', models.DateTimeField(blank=True, null=True)),
                 ('status', models.CharField(choices=[('draft', 'Brouillon'), ('issued', 'Émis')], default='draft', max_length=16, verbose_name='statut')),
-                ('reason', models.CharField(choices=[('contested', 'Demande de paiement refusée par le client (URSSAF 40)'), ('urssaf_cancelled', "Demande de paiement annulée à l'URSSAF"), ('refused_at_sending', "Demande de paiement refusée à l'envoi"), ('invoice_error', 'Erreur constatée sur la facture'), ('wrong_after_payment', 'Erreur constatée après le paiement'), ('cancelled', 'Facture annulée avant tout paiement')], max_length=24, verbose_name='motif')),
+                ('reason', models.CharField(choices=[('contested', 'Demande de paiement contestée par le client'), ('urssaf_cancelled', "Demande de paiement annulée à l'URSSAF"), ('refused_at_sending', "Demande de paiement refusée à l'envoi"), ('invoice_error', 'Erreur constatée sur la facture'), ('wrong_after_payment', 'Erreur constatée après le paiement'), ('cancelled', 'Facture annulée avant tout paiement')], max_length=24, verbose_name='motif')),
                 ('reason_detail', models.CharField(blank=True, max_length=200, verbose_name='précision sur le motif')),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='clients.client')),
                 ('cooperative', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='clients.cooperative')),

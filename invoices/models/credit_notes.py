@@ -22,7 +22,7 @@ class CreditNoteStatus(models.TextChoices):
 
 
 class CreditNoteReason(models.TextChoices):
-    CONTESTED = "contested", "Demande de paiement refusée par le client (URSSAF 40)"
+    CONTESTED = "contested", "Demande de paiement contestée par le client"
     URSSAF_CANCELLED = "urssaf_cancelled", "Demande de paiement annulée à l'URSSAF"
     REFUSED_AT_SENDING = "refused_at_sending", "Demande de paiement refusée à l'envoi"
     INVOICE_ERROR = "invoice_error", "Erreur constatée sur la facture"

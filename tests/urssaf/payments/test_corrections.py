@@ -69,7 +69,7 @@ def test_a_contested_request_is_corrected_by_a_credit_note_and_a_new_draft(as_ca
     draft = Invoice.objects.get(replaces=alice_invoice)
     request.refresh_from_db()
     alice_invoice.refresh_from_db()
-    assert "Demande de paiement refusée par le client (URSSAF 40)" in page
+    assert "Demande de paiement contestée par le client" in page
     assert "Un <strong>avoir</strong> de 75,00" in page
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == reverse("provider:invoice_detail", args=[draft.code])
