@@ -300,3 +300,24 @@ def test_only_staff_download_the_pack_and_it_is_stored_privately(
     assert len(path.stem) > len(str(pack.code)) + 16
     assert "evidence_pack.downloaded" in [e.action for e in audit_trail(pack)]
     assert Decimal(pack.steps_done) == pack.steps_total
+
+
+def test_a_failed_pack_is_built_again_from_the_admin(staff, on_commit, alice, alice_year):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    pack = EvidencePack.objects.create(
+        client=alice, year=timezone.localdate().year, status=PackStatus.FAILED, error="boom"
+    )
+    done = EvidencePack.objects.create(client=alice, year=2025, status=PackStatus.DONE)
+
+    with on_commit():
+        staff.post(
+            reverse("admin:urssaf_evidencepack_changelist"),
+            {"action": "retry_failed", ACTION_CHECKBOX_NAME: [pack.pk, done.pk]},
+        )
+
+    pack.refresh_from_db()
+    assert (pack.status, pack.error) == (PackStatus.DONE, "")
+    assert "evidence_pack.retried" in [e.action for e in audit_trail(pack)]
+    done.refresh_from_db()
+    assert done.status == PackStatus.DONE

@@ -19,6 +19,7 @@ from .models import EvidencePack, PackStatus
 class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("__str__", "status", "progress", "requested_by", "created_at", "download")
     list_filter = ("status",)
+    actions = ("retry_failed",)
     list_select_related = ("client", "invoice", "requested_by")
     autocomplete_fields = ("client", "invoice")
     change_form_template = "admin/urssaf/evidencepack/change_form.html"
@@ -67,6 +68,18 @@ class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             return "—"
         url = reverse("admin:urssaf_evidencepack_download", args=[obj.pk])
         return format_html('<a href="{}">Télécharger le ZIP</a>', url)
+
+    @admin.action(description="Relancer la préparation des dossiers en échec", permissions=["view"])
+    def retry_failed(self, request: HttpRequest, queryset) -> None:
+        retried = sum(services.evidence_pack_retry(pack=pack, by=request.user) for pack in queryset)
+        if retried:
+            self.message_user(request, f"{retried} dossier(s) relancé(s).", messages.SUCCESS)
+        if skipped := queryset.count() - retried:
+            self.message_user(
+                request,
+                f"{skipped} dossier(s) ignoré(s) : ils n'étaient pas en échec.",
+                messages.WARNING,
+            )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.download_view)

@@ -74,6 +74,23 @@ def evidence_pack_submit(*, pack: EvidencePack, by: User) -> EvidencePack:
     return pack
 
 
+def evidence_pack_retry(*, pack: EvidencePack, by: User) -> bool:
+    """Build a failed pack again; return False when it had not failed (nothing is done).
+
+    The conditional update makes a double click start one build.
+    """
+    with transaction.atomic():
+        moved = EvidencePack.objects.filter(pk=pack.pk, status=PackStatus.FAILED).update(
+            status=PackStatus.PENDING, error="", steps_done=0, finished_at=None
+        )
+        if not moved:
+            return False
+        audit(actor=by, action="evidence_pack.retried", obj=pack)
+        pack_id = pack.pk
+        transaction.on_commit(lambda: tasks.build_evidence_pack.delay(pack_id))
+    return True
+
+
 @dataclass
 class Evidence:
     """The records one pack is made of."""
@@ -129,7 +146,8 @@ def _invoices_of(pack: EvidencePack) -> tuple[list[Invoice], Client, set[int]]:
 
 
 def gather(pack: EvidencePack) -> Evidence:
-    """Collect the records of the pack's subject (a few queries, whatever their number)."""
+    """Collect the records of the pack's subject: its invoices, then one query per kind of
+    record (documents, requests and their events, payments, refunds, payouts, audit)."""
     invoices, client, years = _invoices_of(pack)
     quotes = Quote.objects.filter(Q(invoice__in=invoices)).exclude(status=QuoteStatus.DRAFT)
     if pack.year:
