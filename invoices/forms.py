@@ -13,6 +13,7 @@ from clients.models import Client, Provider
 
 from .models import (
     NOTES_MAX_LENGTH,
+    REFUND_MODES,
     BillingDocument,
     Invoice,
     InvoiceStatus,
@@ -21,7 +22,7 @@ from .models import (
     ServiceNature,
     Unit,
 )
-from .services import DepositData, LineData
+from .services import DepositData, LineData, RefundData
 from .templatetags.fr_format import month_fr
 
 
@@ -399,3 +400,37 @@ class InvoiceFilterForm(forms.Form):
         if data.get("follow_up"):
             parts.append(FollowUp(data["follow_up"]).label.lower())
         return ", ".join(parts)
+
+
+class CorrectionForm(forms.Form):
+    """The guided correction's one form: why, and how the client is refunded when they paid."""
+
+    detail = forms.CharField(
+        label="Précision sur le motif (facultatif)",
+        max_length=200,
+        required=False,
+        help_text="Imprimée sur l'avoir : « taux horaire erroné », « 2 h facturées au lieu de 3 »…",
+    )
+    refunded_on = forms.DateField(label="Date du remboursement", widget=_date_input())
+    mode = forms.ChoiceField(
+        label="Mode de remboursement", choices=[(m.value, m.label) for m in REFUND_MODES]
+    )
+    reference = forms.CharField(
+        label="Référence du remboursement",
+        max_length=100,
+        required=False,
+        help_text="N° de chèque, libellé du virement…",
+    )
+
+    def __init__(self, *args, needs_refund: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_refund = needs_refund
+        if not needs_refund:
+            for name in ("refunded_on", "mode", "reference"):
+                del self.fields[name]
+
+    def refund_data(self) -> RefundData | None:
+        if not self.needs_refund:
+            return None
+        data = self.cleaned_data
+        return RefundData(data["refunded_on"], data["mode"], data["reference"])

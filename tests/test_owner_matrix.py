@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from invoices import services
 from invoices.attestations.documents import attestation_generate
-from invoices.models import Invoice, InvoiceStatus, PaymentMode, Quote, QuoteStatus
+from invoices.models import CreditNote, Invoice, InvoiceStatus, PaymentMode, Quote, QuoteStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,8 @@ CODE_OF = {
     "provider:payment_create": "issued",
     "portal:invoice_detail": "issued",
     "invoices:pdf": "issued",
+    "invoices:correct": "issued",
+    "invoices:credit_note_pdf": "credit_note",
     "invoices:payment_request_refresh": "issued",
     "attestations:download": "attestation",
     "provider:quote_detail": "quote",
@@ -95,11 +97,14 @@ def a_world(carol, alice, make_draft, make_quote):
         by=carol.user,
     )
     attestation, _ = attestation_generate(client=alice, year=issued.issue_date.year)
+    cancelled = services.invoice_issue(invoice=make_draft(carol, alice), by=carol.user)
+    services.invoice_cancel(invoice=cancelled, by=carol.user)
     return {
         "client": alice,
         "issued": issued,
         "draft": make_draft(carol, alice),
         "attestation": attestation,
+        "credit_note": CreditNote.objects.get(invoice=cancelled),
         "quote": quote,
         "quote_draft": make_quote(carol, alice),
         # Strings that only A's records contain.
@@ -108,6 +113,7 @@ def a_world(carol, alice, make_draft, make_quote):
             alice.email,
             str(issued.code),
             issued.number,
+            cancelled.number,
             str(quote.code),
             quote.number,
         ],
@@ -223,13 +229,24 @@ def test_staff_pages_outside_the_admin_fail_safely(client, a_world, sam):
 @pytest.mark.parametrize(
     ("persona", "names"),
     [
-        ("alice", ["portal:invoice_detail", "invoices:pdf", "attestations:download", "quotes:pdf"]),
+        (
+            "alice",
+            [
+                "portal:invoice_detail",
+                "invoices:pdf",
+                "invoices:credit_note_pdf",
+                "attestations:download",
+                "quotes:pdf",
+            ],
+        ),
         (
             "carol",
             [
                 "provider:client_detail",
                 "provider:invoice_detail",
                 "invoices:pdf",
+                "invoices:correct",
+                "invoices:credit_note_pdf",
                 "provider:quote_detail",
                 "quotes:pdf",
             ],

@@ -2,9 +2,11 @@
 
 `registration.models`: the client's registration attempts for the avance immédiate.
 `payments.models`: the payment requests of invoices and their history.
-Both share the triage fields and constraint of `triage.models.TriageRecord`.
+`evidence.models`: the evidence packs the staff prepare when URSSAF asks for proof.
+The first two share the triage fields and constraint of `triage.models.TriageRecord`.
 """
 
+from .evidence.models import EvidencePack, PackStatus
 from .payments.models import (
     AWAITING_VALIDATION,
     CONTESTED,
@@ -34,6 +36,8 @@ __all__ = [
     "AIRegistration",
     "AIRegistrationState",
     "EventKind",
+    "EvidencePack",
+    "PackStatus",
     "PaymentRequest",
     "PaymentRequestEvent",
     "RequestState",

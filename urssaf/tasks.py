@@ -120,3 +120,14 @@ def send_payment_email(kind: str, request_id: int) -> None:
     from .payments import emails
 
     emails.send_payment_email(kind=kind, request_id=request_id)
+
+
+# --- evidence packs ---------------------------------------------------------------------------
+
+
+@shared_task
+def build_evidence_pack(pack_id: int) -> None:
+    """Build one evidence pack's ZIP (a pack already taken is left alone)."""
+    from .evidence import services
+
+    services.evidence_pack_build(pack_id=pack_id)

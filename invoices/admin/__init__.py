@@ -1,3 +1,4 @@
-"""Admin for billing (invoices, payments, natures), quotes, tax attestations and payouts."""
+"""Admin for billing (invoices, payments, natures), quotes, credit notes, tax attestations and
+payouts."""
 
-from . import attestations, billing, payouts, quotes  # noqa: F401
+from . import attestations, billing, credit_notes, payouts, quotes  # noqa: F401

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
+    CreditNote,
     DocumentSequence,
     Invoice,
     InvoiceLine,
@@ -24,6 +25,8 @@ from invoices.models import (
     ServiceNature,
 )
 from invoices.templatetags.fr_format import euros
+from urssaf.evidence import services as evidence_services
+from urssaf.models import EvidencePack
 from urssaf.payments import services as urssaf_services
 
 
@@ -127,9 +130,9 @@ class InvoiceAdmin(BillingDocumentAdmin):
     )
     date_hierarchy = "issue_date"
     inlines = (InvoiceLineInline, PaymentInline)
-    actions = ("issue_drafts", "cancel_invoices")
+    actions = ("issue_drafts", "cancel_invoices", "request_evidence_packs")
     fieldsets = (
-        (None, {"fields": ("number", "status", "issue_date", "pdf_link")}),
+        (None, {"fields": ("number", "status", "issue_date", "pdf_link", "corrections")}),
         ("Parties", {"fields": ("cooperative", "provider", "client")}),
         ("Prestations", {"fields": ("period_start", "period_end", "notes")}),
         (
@@ -147,6 +150,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
         "status",
         "issue_date",
         "pdf_link",
+        "corrections",
         "cooperative",
         "provider",
         "client",
@@ -185,6 +189,28 @@ class InvoiceAdmin(BillingDocumentAdmin):
         # An issued number must stay in the sequence; an issued invoice is cancelled instead.
         return False
 
+    @admin.display(description="corrections")
+    def corrections(self, obj: Invoice) -> str:
+        """The credit note, the invoice replaced or replacing, or the guided correction's link."""
+        if obj.pk is None:
+            return "—"
+        parts = []
+        if obj.replaces_id:
+            url = reverse("admin:invoices_invoice_change", args=[obj.replaces_id])
+            parts.append(format_html('remplace <a href="{}">{}</a>', url, obj.replaces.number))
+        credit_note = CreditNote.objects.filter(invoice=obj).first()
+        if credit_note is not None:
+            url = reverse("admin:invoices_creditnote_change", args=[credit_note.pk])
+            parts.append(format_html('annulée par l\'avoir <a href="{}">{}</a>', url, credit_note))
+        replacement = Invoice.objects.filter(replaces=obj).first()
+        if replacement is not None:
+            url = reverse("admin:invoices_invoice_change", args=[replacement.pk])
+            parts.append(format_html('remplacée par <a href="{}">{}</a>', url, replacement))
+        elif obj.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+            url = reverse("invoices:correct", args=[obj.code])
+            parts.append(format_html('<a href="{}">Corriger (avoir et nouvelle facture)</a>', url))
+        return format_html_join(" ; ", "{}", ((part,) for part in parts)) if parts else "—"
+
     @admin.display(description="total TTC", ordering="total_ttc")
     def total_ttc_display(self, obj: Invoice) -> str:
         return euros(obj.total_ttc)
@@ -207,6 +233,21 @@ class InvoiceAdmin(BillingDocumentAdmin):
         cancel = urssaf_services.invoice_cancel_unless_at_urssaf
         skipped = "ne sont pas émises"
         self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
+
+    @admin.action(description="Préparer le dossier de preuves URSSAF", permissions=["view"])
+    def request_evidence_packs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        """One evidence pack per issued invoice selected (built in the background)."""
+        count = 0
+        for invoice in queryset.exclude(status=InvoiceStatus.DRAFT):
+            pack = EvidencePack(invoice=invoice)
+            evidence_services.evidence_pack_submit(pack=pack, by=request.user)
+            count += 1
+        if count:
+            url = reverse("admin:urssaf_evidencepack_changelist")
+            message = '{} dossier(s) en préparation : <a href="{}">suivre leur avancement</a>.'
+            self.message_user(request, format_html(message, count, url), messages.SUCCESS)
+        else:
+            self.message_user(request, "Aucune facture émise dans la sélection.", messages.WARNING)
 
     def _run_service(self, request, queryset, status: str, service, skipped: str, done: str):
         """Run the service on the selected invoices in `status`, each in its own transaction;

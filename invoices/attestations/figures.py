@@ -21,7 +21,7 @@ from django.db.models import Prefetch, Q
 from clients.models import Client, Cooperative
 from clients.validators import mask_iban
 
-from ..models import InvoiceLine, Payment, PaymentMode, Unit, round_cents
+from ..models import InvoiceLine, Payment, PaymentMode, Refund, Unit, round_cents
 from ..templatetags.fr_format import euros
 
 ZERO = Decimal("0.00")
@@ -211,6 +211,22 @@ def payments_of_year(year: int):
     )
 
 
+def refunds_of_year(year: int):
+    """Refunds paid back to clients in `year` (credit notes), with what the tally reads."""
+    start, end = year_window(year)
+    return (
+        Refund.objects.filter(refunded_on__gte=start, refunded_on__lt=end)
+        .select_related("credit_note__invoice__provider")
+        .prefetch_related(
+            Prefetch(
+                "credit_note__invoice__lines", queryset=InvoiceLine.objects.select_related("nature")
+            ),
+            Prefetch("credit_note__invoice__payments", queryset=Payment.objects.effective()),
+        )
+        .order_by("refunded_on", "pk")
+    )
+
+
 def clients_with_paid_amounts(year: int) -> list[int]:
     """Ids of the clients who paid something attestable (anything but cash) in `year`."""
     return sorted(
@@ -251,7 +267,9 @@ def compute_figures(client: Client, year: int) -> AttestationFigures:
     """Compute what the attestation of `client` for `year` shows.
 
     Runs two queries whatever the number of payments (payments with their invoices, then every
-    line of those invoices), plus the cooperative unless `client` came with it selected.
+    line of those invoices), one more for the refunds of credit notes (and, when there are
+    some, two for their invoices' lines and payments), plus the cooperative unless `client`
+    came with it selected.
     """
     payments = list(
         payments_of_year(year)
@@ -265,6 +283,8 @@ def compute_figures(client: Client, year: int) -> AttestationFigures:
     tally = _Tally()
     for payment in payments:
         tally.add(payment)
+    for refund in refunds_of_year(year).filter(credit_note__client=client):
+        tally.subtract(refund)
     debited = any(payment.mode in DEBIT_MODES for payment in payments)
     return AttestationFigures(
         year=year,
@@ -273,7 +293,10 @@ def compute_figures(client: Client, year: int) -> AttestationFigures:
         client_name=client.full_name,
         client_address=client.address_lines,
         debited_account=masked_debited_account(client) if debited else "",
-        natures=sorted(tally.natures.values(), key=lambda n: (n.position, n.slug)),
+        natures=sorted(
+            (n for n in tally.natures.values() if n.paid or n.ai_credit),
+            key=lambda n: (n.position, n.slug),
+        ),
         services=tally.service_rows(),
         cash_payments=tally.cash,
     )
@@ -303,6 +326,25 @@ class _Tally:
         ):
             self._add_share(payment.mode, line, invoice.provider, share, credit)
 
+    def subtract(self, refund: Refund) -> None:
+        """Take a refund off the sums paid, over the cancelled invoice's lines pro rata.
+
+        Only what the attestation counted can come off: a refund of a cash payment (never
+        counted) changes nothing, and the AI credit URSSAF paid stays as paid (it is pre-filled
+        on the client's return; the refund went back outside the avance immédiate).
+        """
+        invoice = refund.credit_note.invoice
+        counted = sum(
+            (p.amount for p in invoice.payments.all() if p.mode != PaymentMode.CASH), ZERO
+        )
+        amount = min(refund.amount, counted)
+        lines = [line for line in invoice.lines.all() if line.total_ttc > 0]
+        if not amount or not lines:
+            return
+        shares = split_pro_rata(amount, [line.total_ttc for line in lines])
+        for line, share in zip(lines, shares, strict=True):
+            self._add_share(None, line, invoice.provider, -share, ZERO)
+
     def _add_share(self, mode, line: InvoiceLine, provider, share, credit) -> None:
         nature = line.nature
         amounts = self.natures.get(nature.slug)
@@ -321,6 +363,8 @@ class _Tally:
     def service_rows(self) -> list[ServiceRow]:
         rows: dict[tuple, ServiceRow] = {}
         for line_pk, paid in self.line_paid.items():
+            if not paid:  # paid and refunded in the same year: no service left to attest
+                continue
             line, provider = self.lines[line_pk]
             month = line.service_date.replace(day=1)
             key = (line.nature.slug, month, provider.pk)

@@ -21,6 +21,14 @@ from .billing import (  # noqa: F401
     Regime,
     ServiceNature,
 )
+from .credit_notes import (  # noqa: F401
+    REFUND_MODES,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteReason,
+    CreditNoteStatus,
+    Refund,
+)
 from .documents import (  # noqa: F401
     CENT,
     NOTES_MAX_LENGTH,

@@ -152,9 +152,11 @@ class Attestation(models.Model):
             models.UniqueConstraint(
                 fields=["client", "year", "version"], name="one_attestation_version_per_year"
             ),
+            # The amounts may be negative: a refund (credit note) is counted in its own year,
+            # against the sums paid that year; after an avance immédiate invoice is refunded
+            # outside it, the client bore less than the AI credit URSSAF paid (line 5 < 0).
             models.CheckConstraint(
-                condition=Q(total_paid__gte=0) & Q(client_paid__gte=0) & Q(version__gte=1),
-                name="attestation_amounts_not_negative",
+                condition=Q(version__gte=1), name="attestation_version_positive"
             ),
         ]
 

@@ -6,13 +6,13 @@ from .billing import (
     DEPOSIT_REFERENCE,
     DepositData,
     amount_paid,
-    invoice_cancel,
     invoice_create_draft,
     invoice_delete_draft,
     invoice_issue,
     invoice_update_draft,
     payment_record,
 )
+from .credit_notes import RefundData, invoice_cancel, invoice_credit
 from .documents import LineData
 from .quotes import (
     quote_create_draft,
@@ -27,9 +27,11 @@ __all__ = [
     "DEPOSIT_REFERENCE",
     "DepositData",
     "LineData",
+    "RefundData",
     "amount_paid",
     "invoice_cancel",
     "invoice_create_draft",
+    "invoice_credit",
     "invoice_delete_draft",
     "invoice_issue",
     "invoice_update_draft",

@@ -139,25 +139,6 @@ def invoice_delete_draft(*, invoice: Invoice) -> None:
     draft_delete(invoice)
 
 
-@transaction.atomic
-def invoice_cancel(*, invoice: Invoice, by: User) -> Invoice:
-    """Cancel an issued invoice that has received no payment; its number stays used.
-
-    The screens cancel through urssaf.payments.services.invoice_cancel_unless_at_urssaf, which
-    refuses while URSSAF pays the invoice.
-    """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if not invoice.can_be_cancelled:
-        raise ValidationError("Seule une facture émise et non payée peut être annulée.")
-    if invoice.payments.effective().exists():
-        raise ValidationError("Cette facture a déjà reçu un paiement : elle ne peut être annulée.")
-    invoice.status = InvoiceStatus.CANCELLED
-    invoice.cancelled_at = timezone.now()
-    invoice.save(update_fields=["status", "cancelled_at"])
-    logger.info("Invoice %s cancelled by user %s", invoice.number, by.pk)
-    return invoice
-
-
 def amount_paid(invoice: Invoice) -> Decimal:
     """Return what was paid on the invoice and not taken back since."""
     total = invoice.payments.effective().aggregate(total=Sum("amount"))["total"]

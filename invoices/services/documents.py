@@ -108,6 +108,21 @@ def draft_save(
     return document
 
 
+def copy_save(document: BillingDocument, source: BillingDocument) -> BillingDocument:
+    """Save a new document whose lines copy those of `source` (a credit note copies the invoice
+    it cancels), with their totals. Call it inside a transaction.
+
+    The draft checks (client attached, natures allowed, dates in the period) are not run again:
+    they held when `source` was numbered, and a copy must not fail because they changed since.
+    """
+    lines = [LineData.from_line(line) for line in source.lines.select_related("nature")]
+    built = _build_lines(document, lines)
+    document.full_clean()
+    document.save()
+    type(document).line_link().model.objects.bulk_create(built)
+    return document
+
+
 def _locked(document: BillingDocument) -> BillingDocument:
     """Return the document fresh from its row, locked until the transaction ends."""
     return type(document).objects.select_for_update().get(pk=document.pk)

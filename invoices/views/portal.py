@@ -13,7 +13,7 @@ from clients.access import client_required
 from invoices.models import Invoice, InvoiceStatus
 from urssaf.payments.timeline import payment_timeline
 
-from .pdf import invoice_document_context
+from ..printing import invoice_document_context
 
 INVOICES_PER_PAGE = 25
 

@@ -25,9 +25,9 @@ from urssaf.payments.timeline import latest_request, payment_timeline
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
+from ..printing import invoice_document_context
 from ..templatetags.fr_format import euros
 from .documents import DocumentScreens, draft_form, get_document, run_service
-from .pdf import invoice_document_context
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
@@ -180,6 +180,10 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
     context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
+    context["can_correct"] = invoice.status in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PAID,
+    ) and not urssaf_services.correction_refusal(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 

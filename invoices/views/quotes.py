@@ -14,8 +14,8 @@ from clients.access import client_required, provider_required
 from .. import services
 from ..forms import QuoteForm, QuoteLineFormSet
 from ..models import Quote
+from ..printing import quote_document_context
 from .documents import DocumentScreens, draft_form, get_document, run_service
-from .pdf import quote_document_context
 
 QUOTES_PER_PAGE = 25
 ANSWERS = ("accepted", "declined")

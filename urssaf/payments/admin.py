@@ -198,8 +198,8 @@ class PaymentRequestAdmin(TriageAdmin):
             request,
             pk,
             lambda obj: services.payment_request_correct(request=obj, by=request.user).pk,
-            "Facture annulée ; brouillon corrigible n° {result} créé pour le prestataire, "
-            "qui l'émettra sous un nouveau numéro.",
+            "Facture annulée par un avoir ; brouillon corrigible n° {result} créé pour le "
+            "prestataire, qui l'émettra sous un nouveau numéro.",
         )
 
     def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -251,7 +251,7 @@ class PaymentRequestAdmin(TriageAdmin):
             "abandonnée(s)",
         )
 
-    @admin.action(description="Corriger : annuler la facture et préparer un brouillon")
+    @admin.action(description="Corriger : annuler la facture par un avoir et préparer un brouillon")
     def correct_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk(
             request,

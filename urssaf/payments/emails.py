@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from clients.mail import send_templated_email
-from invoices.models import Invoice
+from invoices.models import CreditNote, Invoice
 
 from ..emails import URSSAF_PARTICULIER_URL
 from .models import PaymentRequest
@@ -67,6 +67,7 @@ def _context(request: PaymentRequest) -> dict:
         "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
         "reasons": [advice.explanation for _, advice in request.code_advice],
         "draft_url": _draft_url(invoice, base),
+        "credit_note": CreditNote.objects.filter(invoice=invoice).first(),
     }
 
 

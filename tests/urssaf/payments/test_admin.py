@@ -144,6 +144,7 @@ def test_correcting_tells_the_provider_why_and_where_the_draft_waits(
     assert message.to == [old.provider.user.email]
     assert message.subject == f"Facture {old.number} annulée : un brouillon corrigé vous attend"
     assert "L'URSSAF ne reconnaît pas le client" in message.body  # the reason, in French
+    assert f"par l'avoir n° {old.credit_note.number}" in message.body
     assert reverse("provider:invoice_detail", args=[draft.code]) in message.body
     html = message.alternatives[0][0]
     assert reverse("provider:invoice_detail", args=[draft.code]) in html

@@ -4,6 +4,12 @@ Views, tasks and the admin call these; `urssaf/api.py` is the only HTTP seam. `i
 holds what the screens call to issue, cancel or settle an invoice URSSAF may be paying.
 """
 
+from .corrections import (
+    correction_reason,
+    correction_refusal,
+    invoice_correct,
+    refund_due,
+)
 from .invoicing import (
     CANCEL_REFUSED,
     invoice_cancel_unless_at_urssaf,
@@ -42,7 +48,10 @@ __all__ = [
     "REFRESH_MESSAGES",
     "PollReport",
     "RefreshOutcome",
+    "correction_reason",
+    "correction_refusal",
     "invoice_cancel_unless_at_urssaf",
+    "invoice_correct",
     "invoice_issue_and_submit",
     "ordinary_payment_refusal",
     "payment_record_unless_at_urssaf",
@@ -57,6 +66,7 @@ __all__ = [
     "payment_requests_retry_many",
     "payment_requests_submit_ready",
     "preflight_problems",
+    "refund_due",
     "urssaf_payment_book",
     "urssaf_payment_reverse",
     "urssaf_shares",

@@ -13,14 +13,13 @@ from django.utils import timezone
 
 from clients.models import User
 from clients.validators import validate_staff_note
-from invoices import services as invoice_services
-from invoices.models import Invoice, InvoiceStatus
-from invoices.services import DEPOSIT_REFERENCE, DepositData, LineData, reversals
+from invoices.models import CreditNote, Invoice, InvoiceStatus
 
 from ...triage.models import TriageState
 from ..models import EventKind, PaymentRequest, RequestState
 from ..statuses import ENDED_UNPAID_CODES, Category, status_info
 from .common import audit_request, email_on_commit, record_event, submit_on_commit
+from .corrections import invoice_correct
 from .submission import preflight_problems
 
 logger = logging.getLogger(__name__)
@@ -137,7 +136,8 @@ def _correctable(request: PaymentRequest) -> bool:
 
 @transaction.atomic
 def payment_request_correct(*, request: PaymentRequest, by: User) -> Invoice:
-    """Replace the invoice by a corrected one: cancel it and copy it into a new draft.
+    """Replace the invoice by a corrected one: cancel it with a credit note and copy it into a
+    new draft (corrections.invoice_correct).
 
     The provider fixes the draft and issues it under a new number (an issued invoice never
     changes, and URSSAF refuses a number it already knows). A deposit moves to the new draft.
@@ -149,62 +149,17 @@ def payment_request_correct(*, request: PaymentRequest, by: User) -> Invoice:
         raise ValidationError(
             "Seule une demande refusée, contestée ou annulée sans paiement peut être corrigée."
         )
-    invoice = request.invoice
-    _take_back_deposit(invoice, by)
-    request.state = RequestState.SUPERSEDED
-    request.next_poll_at = None
-    _close_triage(request, by)
-    request.save()
-    invoice_services.invoice_cancel(invoice=invoice, by=by)
-    draft = _copy_as_draft(invoice)
+    draft = invoice_correct(invoice=request.invoice, by=by)
+    credit_note = CreditNote.objects.get(invoice=request.invoice)
     _staff_event(
-        request, by, "corrected", f"Facture annulée ; brouillon corrigible n° {draft.pk} créé."
+        request,
+        by,
+        "corrected",
+        f"Facture annulée par l'avoir {credit_note.number} ; brouillon corrigible n° {draft.pk} "
+        "créé.",
     )
     email_on_commit("corrected", request)
     return draft
-
-
-def _take_back_deposit(invoice: Invoice, by: User) -> None:
-    payments = list(invoice.payments.effective())
-    if any(payment.reference != DEPOSIT_REFERENCE for payment in payments):
-        raise ValidationError(
-            "La facture a reçu un paiement : enregistrez plutôt le règlement du client."
-        )
-    for payment in payments:
-        reversals.payment_reverse(
-            payment=payment,
-            on=timezone.localdate(),
-            reason="Acompte reporté sur la facture corrigée",
-            by=by,
-        )
-
-
-def _copy_as_draft(invoice: Invoice) -> Invoice:
-    lines = [
-        LineData(
-            nature=line.nature,
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price_ttc=line.unit_price_ttc,
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            description=line.description,
-        )
-        for line in invoice.lines.select_related("nature")
-    ]
-    deposit = None
-    if invoice.deposit_amount > 0:
-        deposit = DepositData(invoice.deposit_amount, invoice.deposit_paid_on, invoice.deposit_mode)
-    return invoice_services.invoice_create_draft(
-        provider=invoice.provider,
-        client=invoice.client,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-        lines=lines,
-        notes=invoice.notes,
-        deposit=deposit,
-        replaces=invoice,
-    )
 
 
 @transaction.atomic

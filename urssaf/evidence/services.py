@@ -1,0 +1,486 @@
+"""Evidence packs: request one, and build its ZIP (from a Celery task, with progress).
+
+A pack holds, for one client and year or for one invoice (with the invoices it replaced or
+that replace it): the PDFs of the invoices, credit notes and quotes, the stored attestations,
+the payment requests' history with dates and URSSAF codes, the client's validations and
+contestations, the payments, refunds and provider payouts, and the audit trail; the trail both
+as a PDF (to read) and as CSV files (to check). Built in memory, stored in the private media
+folder under an unguessable name; only the staff download it, from the admin.
+"""
+
+import csv
+import io
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from audit.services import audit
+from clients.models import Client, User
+from invoices.models import (
+    Attestation,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    Payout,
+    Quote,
+    QuoteStatus,
+    Refund,
+)
+from invoices.pdf import render_pdf
+from invoices.printing import (
+    credit_note_document_context,
+    invoice_document_context,
+    quote_document_context,
+)
+
+from .. import tasks
+from ..payments.models import PaymentRequest, PaymentRequestEvent
+from ..payments.statuses import rejection_info, status_info
+from .models import EvidencePack, PackStatus
+
+logger = logging.getLogger(__name__)
+
+# What a client did on their URSSAF space: validated (30) or contested (40) the request.
+CLIENT_ANSWER_CODES = ("30", "40")
+
+
+def evidence_pack_submit(*, pack: EvidencePack, by: User) -> EvidencePack:
+    """Save a new pack (a client and a year, or an invoice) and build it in the background.
+
+    Returns the pack, pending. Raises ValidationError (French) for a subject that is not one
+    of the two, or a draft invoice (it proves nothing).
+    """
+    pack.requested_by = by
+    pack.status = PackStatus.PENDING
+    pack.full_clean(exclude=["file"])
+    if pack.invoice_id and pack.invoice.status == InvoiceStatus.DRAFT:
+        raise ValidationError("Un brouillon n'a rien à prouver : choisissez une facture émise.")
+    with transaction.atomic():
+        pack.save()
+        audit(actor=by, action="evidence_pack.requested", obj=pack)
+        pack_id = pack.pk
+        transaction.on_commit(lambda: tasks.build_evidence_pack.delay(pack_id))
+    return pack
+
+
+def evidence_pack_retry(*, pack: EvidencePack, by: User) -> bool:
+    """Build a failed pack again; return False when it had not failed (nothing is done).
+
+    The conditional update makes a double click start one build.
+    """
+    with transaction.atomic():
+        moved = EvidencePack.objects.filter(pk=pack.pk, status=PackStatus.FAILED).update(
+            status=PackStatus.PENDING, error="", steps_done=0, finished_at=None
+        )
+        if not moved:
+            return False
+        audit(actor=by, action="evidence_pack.retried", obj=pack)
+        pack_id = pack.pk
+        transaction.on_commit(lambda: tasks.build_evidence_pack.delay(pack_id))
+    return True
+
+
+@dataclass
+class Evidence:
+    """The records one pack is made of."""
+
+    invoices: list[Invoice]
+    credit_notes: list[CreditNote]
+    quotes: list[Quote]
+    attestations: list[Attestation]
+    requests: list[PaymentRequest]
+    events: list[PaymentRequestEvent]
+    payments: list[Payment]
+    refunds: list[Refund]
+    payouts: list[Payout]
+    audit_entries: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def client_answers(self) -> list[PaymentRequestEvent]:
+        return [e for e in self.events if e.status_code in CLIENT_ANSWER_CODES]
+
+
+def _invoice_chain(invoice: Invoice) -> list[Invoice]:
+    """The invoice, the invoices it replaced and those that replace it, oldest first."""
+    chain = [invoice]
+    while chain[0].replaces_id:
+        chain.insert(0, chain[0].replaces)
+    while (nxt := Invoice.objects.filter(replaces=chain[-1]).first()) is not None:
+        chain.append(nxt)
+    return [doc for doc in chain if doc.status != InvoiceStatus.DRAFT]
+
+
+def _invoices_of(pack: EvidencePack) -> tuple[list[Invoice], Client, set[int]]:
+    """Return the pack's invoices, its client and the years its attestations are taken from."""
+    if pack.invoice_id:
+        invoices = _invoice_chain(pack.invoice)
+        years = {i.issue_date.year for i in invoices}
+        years |= {
+            p.year for p in Payment.objects.filter(invoice__in=invoices).dates("paid_on", "year")
+        }
+        return invoices, pack.invoice.client, years
+    year = pack.year
+    invoices = list(
+        Invoice.objects.filter(client=pack.client)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .filter(
+            Q(issue_date__year=year)
+            | Q(payments__paid_on__year=year)
+            | Q(credit_note__issue_date__year=year)
+        )
+        .distinct()
+        .order_by("issue_date", "number")
+    )
+    return invoices, pack.client, {year}
+
+
+def gather(pack: EvidencePack) -> Evidence:
+    """Collect the records of the pack's subject: its invoices, then one query per kind of
+    record (documents, requests and their events, payments, refunds, payouts, audit)."""
+    invoices, client, years = _invoices_of(pack)
+    quotes = Quote.objects.filter(Q(invoice__in=invoices)).exclude(status=QuoteStatus.DRAFT)
+    if pack.year:
+        quotes = quotes | Quote.objects.filter(client=client, issue_date__year=pack.year).exclude(
+            status=QuoteStatus.DRAFT
+        )
+    requests = list(
+        PaymentRequest.objects.filter(invoice__in=invoices).order_by("created_at", "pk")
+    )
+    evidence = Evidence(
+        invoices=invoices,
+        credit_notes=list(CreditNote.objects.filter(invoice__in=invoices).order_by("number")),
+        quotes=list(quotes.distinct().order_by("issue_date", "number")),
+        attestations=list(
+            Attestation.objects.filter(client=client, year__in=years).order_by("year", "version")
+        ),
+        requests=requests,
+        events=list(
+            PaymentRequestEvent.objects.filter(request__in=requests)
+            .select_related("request")
+            .order_by("at", "pk")
+        ),
+        payments=list(
+            Payment.objects.filter(invoice__in=invoices)
+            .select_related("invoice", "reversal")
+            .order_by("paid_on", "pk")
+        ),
+        refunds=list(
+            Refund.objects.filter(credit_note__invoice__in=invoices)
+            .select_related("credit_note__invoice")
+            .order_by("refunded_on", "pk")
+        ),
+        payouts=list(
+            Payout.objects.filter(invoice__in=invoices)
+            .select_related("invoice", "provider")
+            .order_by("due_at", "pk")
+        ),
+    )
+    evidence.audit_entries = _audit_entries(evidence)
+    return evidence
+
+
+def _audit_entries(evidence: Evidence) -> list[AuditEntry]:
+    condition = Q(pk__in=[])
+    for objects in (
+        evidence.invoices,
+        evidence.credit_notes,
+        evidence.quotes,
+        evidence.requests,
+        evidence.payouts,
+    ):
+        if objects:
+            content_type = ContentType.objects.get_for_model(objects[0])
+            ids = [str(obj.pk) for obj in objects]
+            condition |= Q(content_type=content_type, object_id__in=ids)
+    return list(
+        AuditEntry.objects.filter(condition).select_related("actor").order_by("created_at", "pk")
+    )
+
+
+# --- the files ---------------------------------------------------------------------------------
+
+
+def _local(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}" if moment else ""
+
+
+def _day(day) -> str:
+    return f"{day:%d/%m/%Y}" if day else ""
+
+
+def _amount(value) -> str:
+    # French spreadsheets read a decimal comma; no thousands separator, so they stay numbers.
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _csv(header: list[str], rows: list[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    # The BOM tells spreadsheet software the file is UTF-8 (accents in labels and names).
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def _requests_csv(evidence: Evidence) -> bytes:
+    rows = [
+        [
+            e.request.invoice_number,
+            e.request.urssaf_id,
+            _local(e.at),
+            e.get_kind_display(),
+            e.previous_code,
+            e.status_code,
+            status_info(e.status_code).label if e.status_code else "",
+            e.message,
+        ]
+        for e in evidence.events
+    ]
+    header = [
+        "facture",
+        "idDemandePaiement",
+        "date (heure de Paris)",
+        "événement",
+        "statut précédent",
+        "statut",
+        "libellé du statut",
+        "détail",
+    ]
+    return _csv(header, rows)
+
+
+def _answers_csv(evidence: Evidence) -> bytes:
+    rows = []
+    for e in evidence.client_answers:
+        request = e.request
+        reason = rejection_info(request.rejection_code) if e.status_code == "40" else None
+        rows.append(
+            [
+                request.invoice_number,
+                request.urssaf_id,
+                _local(e.at),
+                "validée" if e.status_code == "30" else "contestée",
+                request.rejection_code if reason else "",
+                reason.label if reason else "",
+                request.rejection_comment if reason else "",
+            ]
+        )
+    header = [
+        "facture",
+        "idDemandePaiement",
+        "date",
+        "réponse du client",
+        "motif",
+        "libellé",
+        "commentaire",
+    ]
+    return _csv(header, rows)
+
+
+def _payments_csv(evidence: Evidence) -> bytes:
+    rows = [
+        [
+            p.invoice.number,
+            _day(p.paid_on),
+            p.get_mode_display(),
+            _amount(p.amount),
+            _amount(p.client_share),
+            _amount(p.ai_credit_share),
+            p.reference,
+            _day(p.reversal.reversed_on) if p.is_reversed else "",
+            p.reversal.reason if p.is_reversed else "",
+        ]
+        for p in evidence.payments
+    ]
+    header = [
+        "facture",
+        "date",
+        "mode",
+        "montant",
+        "part du client",
+        "crédit d'impôt (avance immédiate)",
+        "référence",
+        "repris le",
+        "motif de la reprise",
+    ]
+    return _csv(header, rows)
+
+
+def _refunds_csv(evidence: Evidence) -> bytes:
+    rows = [
+        [
+            r.credit_note.invoice.number,
+            r.credit_note.number,
+            _day(r.refunded_on),
+            r.get_mode_display(),
+            _amount(r.amount),
+            r.reference,
+        ]
+        for r in evidence.refunds
+    ]
+    return _csv(["facture", "avoir", "date", "mode", "montant", "référence"], rows)
+
+
+def _payouts_csv(evidence: Evidence) -> bytes:
+    rows = [
+        [
+            p.invoice.number,
+            p.provider.display_name,
+            _amount(p.amount),
+            p.get_status_display(),
+            _local(p.cooperative_paid_at),
+            _local(p.due_at),
+            _local(p.paid_at),
+            _local(p.reversed_at),
+        ]
+        for p in evidence.payouts
+    ]
+    header = [
+        "facture",
+        "prestataire",
+        "montant",
+        "statut",
+        "encaissé par la coopérative le",
+        "à verser avant le",
+        "versé le",
+        "repris après versement le",
+    ]
+    return _csv(header, rows)
+
+
+def _audit_csv(evidence: Evidence) -> bytes:
+    rows = [
+        [
+            _local(e.created_at),
+            e.object_repr,
+            e.action,
+            e.actor.email if e.actor else "système",
+            e.note,
+        ]
+        for e in evidence.audit_entries
+    ]
+    return _csv(["date", "objet", "action", "par", "note"], rows)
+
+
+def _trail_pdf(pack: EvidencePack, evidence: Evidence) -> bytes:
+    client = pack.client or pack.invoice.client
+    context = {
+        "pack": pack,
+        "client": client,
+        "cooperative": client.cooperative,
+        "evidence": evidence,
+        "generated_at": timezone.now(),
+    }
+    return render_pdf("pdf/evidence_trail.html", context)
+
+
+def _readme(pack: EvidencePack, names: list[str]) -> bytes:
+    lines = [
+        f"{pack} — préparé le {_local(timezone.now())} (heure de Paris)",
+        "",
+        "Contenu :",
+        *[f"- {name}" for name in names],
+        "",
+        "Fichiers CSV : séparateur point-virgule, montants en euros avec une virgule.",
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _files(pack: EvidencePack, evidence: Evidence) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every file of the ZIP, with what produces it: one step of progress each."""
+    files: list[tuple[str, Callable[[], bytes]]] = []
+    for invoice in evidence.invoices:
+        context = invoice_document_context(invoice)
+        files.append((f"factures/facture-{invoice.number}.pdf", _pdf("pdf/invoice.html", context)))
+    for note in evidence.credit_notes:
+        context = credit_note_document_context(note)
+        files.append((f"avoirs/avoir-{note.number}.pdf", _pdf("pdf/credit_note.html", context)))
+    for quote in evidence.quotes:
+        context = quote_document_context(quote)
+        files.append((f"devis/devis-{quote.number}.pdf", _pdf("pdf/quote.html", context)))
+    for attestation in evidence.attestations:
+        files.append((f"attestations/{attestation.reference}.pdf", _stored(attestation)))
+    files += [
+        ("historique.pdf", lambda: _trail_pdf(pack, evidence)),
+        ("demandes-de-paiement.csv", lambda: _requests_csv(evidence)),
+        ("validations-et-contestations.csv", lambda: _answers_csv(evidence)),
+        ("paiements.csv", lambda: _payments_csv(evidence)),
+        ("remboursements.csv", lambda: _refunds_csv(evidence)),
+        ("versements-prestataires.csv", lambda: _payouts_csv(evidence)),
+        ("journal-audit.csv", lambda: _audit_csv(evidence)),
+    ]
+    return files
+
+
+def _pdf(template: str, context: dict) -> Callable[[], bytes]:
+    return lambda: render_pdf(template, context)
+
+
+def _stored(attestation: Attestation) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with attestation.file.open("rb") as stored:
+            return stored.read()
+
+    return read
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def evidence_pack_build(*, pack_id: int) -> EvidencePack | None:
+    """Build a pending pack's ZIP, one file after the other, recording progress as it goes.
+
+    Returns the pack, done or failed; None when it was not pending (already taken by another
+    run of the task: a redelivered message builds nothing twice).
+    """
+    claimed = EvidencePack.objects.filter(pk=pack_id, status=PackStatus.PENDING).update(
+        status=PackStatus.RUNNING
+    )
+    if not claimed:
+        return None
+    pack = EvidencePack.objects.select_related("client", "invoice__client").get(pk=pack_id)
+    try:
+        archive = _build(pack)
+    except Exception as exc:
+        logger.exception("Evidence pack %s failed", pack.pk)
+        EvidencePack.objects.filter(pk=pack.pk).update(
+            status=PackStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        pack.refresh_from_db()
+        return pack
+    pack.file.save(pack.filename, ContentFile(archive), save=False)
+    pack.status = PackStatus.DONE
+    pack.finished_at = timezone.now()
+    pack.save(update_fields=["file", "status", "finished_at"])
+    audit(actor=None, action="evidence_pack.built", obj=pack, note=f"{len(archive)} octets")
+    logger.info("Evidence pack %s built (%s bytes)", pack.pk, len(archive))
+    return pack
+
+
+def _build(pack: EvidencePack) -> bytes:
+    evidence = gather(pack)
+    files = _files(pack, evidence)
+    names = [name for name, _ in files]
+    EvidencePack.objects.filter(pk=pack.pk).update(steps_total=len(files) + 1, steps_done=0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, produce in files:
+            archive.writestr(name, produce())
+            # Committed at once (no transaction around the build): the admin shows it.
+            EvidencePack.objects.filter(pk=pack.pk).update(steps_done=F("steps_done") + 1)
+        archive.writestr("LISEZMOI.txt", _readme(pack, names))
+    EvidencePack.objects.filter(pk=pack.pk).update(steps_done=F("steps_total"))
+    return buffer.getvalue()
