@@ -2,8 +2,9 @@
 
 Journals:
 - VT ventes: each issued invoice (client debited TTC; sales per VAT rate or nature and VAT
-  collected credited), and its cancellation when it was cancelled;
-- EN encaissements: payments received directly, on the account of their mode;
+  collected credited), and each credit note (avoir) the other way round;
+- EN encaissements: payments received directly, on the account of their mode, and the refunds
+  of credit notes paid back the same way;
 - UR URSSAF: for each avance immédiate transfer, the client's share and the tax-credit share
   move from the client's account to URSSAF's; recoveries (111, 112, 120) reverse it;
 - BQ banque: URSSAF's transfers and recoveries, payouts to providers (one entry per SEPA batch);
@@ -22,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from invoices.models import (
+    CreditNote,
+    CreditNoteStatus,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -29,6 +32,7 @@ from invoices.models import (
     PaymentReversal,
     Payout,
     PayoutStatus,
+    Refund,
 )
 
 from .accounts import Account, Chart
@@ -103,18 +107,18 @@ class Ledger:
         return Account(f"P{provider.worker_reference}"[:20], provider.display_name[:100])
 
     # -- sales ---------------------------------------------------------------------------
-    def _sale(self, invoice: Invoice) -> Entry:
+    def _sale(self, document: Invoice | CreditNote, label: str) -> Entry:
+        """The sale of an invoice; for a credit note, reverse it (`_sale(...).reversed`)."""
         credits: dict[Account, Decimal] = defaultdict(lambda: ZERO)
-        for line in invoice.lines.all():
+        for line in document.lines.all():
             credits[self.chart.sales(line.vat_rate, line.nature.slug)] += line.total_ht
             if line.total_tva:
                 credits[self.chart.vat(line.vat_rate)] += line.total_tva
-        lines = [
-            Line(self.chart["clients"], debit=invoice.total_ttc, aux=self._client(invoice.client))
-        ]
+        client = self._client(document.client)
+        lines = [Line(self.chart["clients"], debit=document.total_ttc, aux=client)]
         lines += [Line(account, credit=amount) for account, amount in credits.items()]
-        label = f"Facture {invoice.number} {invoice.client.last_name}"
-        return Entry("VT", invoice.issue_date, invoice.number, invoice.issue_date, label, lines)
+        day = document.issue_date
+        return Entry("VT", day, document.number, day, f"{label} {document.client.last_name}", lines)
 
     def sales(self) -> list[Entry]:
         invoices = (
@@ -123,20 +127,40 @@ class Ledger:
                 Q(issue_date__range=(self.start, self.end))
                 | Q(status=InvoiceStatus.CANCELLED, cancelled_at__date__gte=self.start)
             )
-            .select_related("client")
+            .select_related("client", "credit_note")
             .prefetch_related("lines__nature")
             .order_by("issue_date", "sequence", "pk")
         )
         entries = []
         for invoice in invoices:
-            sale = self._sale(invoice)
+            sale = self._sale(invoice, f"Facture {invoice.number}")
             if self._in_period(invoice.issue_date):
                 entries.append(sale)
-            if invoice.status == InvoiceStatus.CANCELLED and invoice.cancelled_at:
+            if self._cancelled_without_credit_note(invoice):
                 day = _local_date(invoice.cancelled_at)
                 if self._in_period(day):
                     entries.append(sale.reversed(day, f"Annulation facture {invoice.number}"))
+        credit_notes = (
+            CreditNote.objects.filter(
+                status=CreditNoteStatus.ISSUED, issue_date__range=(self.start, self.end)
+            )
+            .select_related("client", "invoice")
+            .prefetch_related("lines__nature")
+            .order_by("issue_date", "sequence", "pk")
+        )
+        for note in credit_notes:
+            label = f"Avoir {note.number} (facture {note.invoice.number})"
+            entries.append(self._sale(note, label).reversed(note.issue_date, label))
         return entries
+
+    @staticmethod
+    def _cancelled_without_credit_note(invoice: Invoice) -> bool:
+        """Cancelled before credit notes existed: the cancellation itself reverses the sale."""
+        return (
+            invoice.status == InvoiceStatus.CANCELLED
+            and invoice.cancelled_at is not None
+            and not hasattr(invoice, "credit_note")
+        )
 
     # -- receipts and URSSAF -------------------------------------------------------------
     def _receipt(self, payment: Payment) -> list[Entry]:
@@ -183,6 +207,19 @@ class Ledger:
             for entry in self._receipt(reversal.payment):
                 label = f"Reprise {entry.label[0].lower()}{entry.label[1:]} : {reversal.reason}"
                 entries.append(entry.reversed(reversal.reversed_on, label[:200]))
+        refunds = (
+            Refund.objects.filter(refunded_on__range=(self.start, self.end))
+            .select_related("credit_note__client")
+            .order_by("refunded_on", "pk")
+        )
+        for refund in refunds:
+            note, day = refund.credit_note, refund.refunded_on
+            lines = [
+                Line(self.chart["clients"], debit=refund.amount, aux=self._client(note.client)),
+                Line(self.chart.receipt(refund.mode), credit=refund.amount),
+            ]
+            label = f"Remboursement {refund.get_mode_display().lower()} avoir {note.number}"
+            entries.append(Entry("EN", day, note.number, day, label, lines))
         return entries
 
     # -- providers -----------------------------------------------------------------------
@@ -233,8 +270,12 @@ class Ledger:
 
     @staticmethod
     def _cancelled_on(payout: Payout) -> dt.date | None:
+        """When a cancelled payout stopped being owed: the refund or the recovery that did it."""
         if payout.status != PayoutStatus.CANCELLED:
             return None
+        refund = Refund.objects.filter(credit_note__invoice=payout.invoice_id).first()
+        if refund is not None:
+            return refund.refunded_on
         reversal = (
             PaymentReversal.objects.filter(payment__invoice=payout.invoice_id)
             .order_by("reversed_on", "pk")

@@ -20,7 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import VatReturnFrequency
-from invoices.models import Invoice, InvoiceStatus, Payment, PaymentReversal
+from invoices.models import (
+    CreditNote,
+    CreditNoteStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentReversal,
+    Refund,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -99,7 +107,8 @@ class DayTotal:
 
 
 def transactions(start: dt.date, end: dt.date) -> dict[tuple[dt.date, str, Decimal], DayTotal]:
-    """Daily totals per (date, category, VAT rate): issued invoices, less cancellations."""
+    """Daily totals per (date, category, VAT rate): issued invoices, less credit notes (and
+    cancellations made before credit notes existed)."""
     totals: dict[tuple[dt.date, str, Decimal], DayTotal] = defaultdict(DayTotal)
     invoices = (
         Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
@@ -107,32 +116,40 @@ def transactions(start: dt.date, end: dt.date) -> dict[tuple[dt.date, str, Decim
             Q(issue_date__range=(start, end))
             | Q(status=InvoiceStatus.CANCELLED, cancelled_at__date__gte=start)
         )
+        .select_related("credit_note")
         .prefetch_related("lines")
     )
+    moves: list[tuple[dt.date, int, Invoice | CreditNote]] = []
     for invoice in invoices:
-        days = []
         if start <= invoice.issue_date <= end:
-            days.append((invoice.issue_date, 1))
-        if invoice.status == InvoiceStatus.CANCELLED and invoice.cancelled_at:
+            moves.append((invoice.issue_date, 1, invoice))
+        has_note = hasattr(invoice, "credit_note")
+        if invoice.status == InvoiceStatus.CANCELLED and invoice.cancelled_at and not has_note:
             cancelled = timezone.localtime(invoice.cancelled_at).date()
             if start <= cancelled <= end:
-                days.append((cancelled, -1))
-        for day, sign in days:
-            rates = set()
-            for line in invoice.lines.all():
-                total = totals[(day, _category(line.vat_rate), line.vat_rate)]
-                total.ht += sign * line.total_ht
-                total.tva += sign * line.total_tva
-                rates.add(line.vat_rate)
-            for rate in rates:
-                totals[(day, _category(rate), rate)].operations += sign
+                moves.append((cancelled, -1, invoice))
+    notes = CreditNote.objects.filter(
+        status=CreditNoteStatus.ISSUED, issue_date__range=(start, end)
+    ).prefetch_related("lines")
+    moves += [(note.issue_date, -1, note) for note in notes]
+    for day, sign, document in moves:
+        rates = set()
+        for line in document.lines.all():
+            total = totals[(day, _category(line.vat_rate), line.vat_rate)]
+            total.ht += sign * line.total_ht
+            total.tva += sign * line.total_tva
+            rates.add(line.vat_rate)
+        for rate in rates:
+            totals[(day, _category(rate), rate)].operations += sign
     return dict(sorted(totals.items()))
 
 
-def _split_by_rate(invoice: Invoice, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
-    """Share a payment between the invoice's VAT rates in proportion to their TTC."""
+def _split_by_rate(
+    document: Invoice | CreditNote, amount: Decimal
+) -> list[tuple[Decimal, Decimal]]:
+    """Share a payment between the document's VAT rates in proportion to their TTC."""
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
-    for line in invoice.lines.all():
+    for line in document.lines.all():
         by_rate[line.vat_rate] += line.total_ttc
     total = sum(by_rate.values(), ZERO)
     rates = sorted(by_rate)
@@ -159,7 +176,8 @@ class Receipt:
 
 
 def receipts(start: dt.date, end: dt.date) -> list[Receipt]:
-    """Each payment received in the period per VAT rate; a payment taken back is negative."""
+    """Each payment received in the period per VAT rate; a payment taken back by URSSAF or
+    refunded with a credit note is negative."""
     out = []
     payments = Payment.objects.filter(paid_on__range=(start, end)).select_related("invoice")
     for payment in payments.prefetch_related("invoice__lines").order_by("paid_on", "pk"):
@@ -176,6 +194,13 @@ def receipts(start: dt.date, end: dt.date) -> list[Receipt]:
             out.append(
                 Receipt(reversal.reversed_on, payment.invoice.number, payment.mode, rate, -share)
             )
+    refunds = Refund.objects.filter(refunded_on__range=(start, end)).select_related(
+        "credit_note__invoice"
+    )
+    for refund in refunds.prefetch_related("credit_note__lines").order_by("refunded_on", "pk"):
+        note = refund.credit_note
+        for rate, share in _split_by_rate(note, refund.amount):
+            out.append(Receipt(refund.refunded_on, note.invoice.number, refund.mode, rate, -share))
     return out
 
 

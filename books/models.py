@@ -40,7 +40,8 @@ class AccountMapping(models.Model):
 
 
 def export_upload_to(instance: "AccountingExport", filename: str) -> str:
-    return f"books/{instance.period_end:%Y}/{secrets.token_urlsafe(16)}-{filename}"
+    # Hex: no "-" in the random part, so the download name is what follows the first "-".
+    return f"books/{instance.period_end:%Y}/{secrets.token_hex(16)}-{filename}"
 
 
 class AccountingExport(models.Model):

@@ -123,3 +123,39 @@ def test_only_an_ended_period_of_the_cooperatives_frequency_is_reported(year_202
         services.ereport_make(start=dt.date(2025, 7, 1), end=dt.date(2025, 7, 31), by=sam)
     with pytest.raises(ValidationError, match="période de déclaration"):
         services.ereport_make(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), by=sam)
+
+
+def test_a_credit_note_and_its_refund_come_back_negative(carol, alice, sam, vat_registered):
+    from invoices.models import CreditNoteReason
+    from invoices.services.credit_notes import RefundData, invoice_credit
+
+    from ..invoices.conftest import at_noon
+
+    invoice = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 11, 3), "4", "25")],
+        issued=dt.date(2025, 11, 5),
+    )
+    pay(invoice, "100.00", dt.date(2025, 11, 10), PaymentMode.CHEQUE)
+    with at_noon(dt.date(2025, 11, 20)):
+        invoice_credit(
+            invoice=invoice,
+            by=sam,
+            reason=CreditNoteReason.WRONG_AFTER_PAYMENT,
+            refund=RefundData(refunded_on=dt.date(2025, 11, 20), mode=PaymentMode.TRANSFER),
+        )
+    report = services.ereport_make(start=dt.date(2025, 10, 1), end=dt.date(2025, 12, 31), by=sam)
+
+    sales = [
+        (r["date"], r["montant_ht"], r["nombre_operations"]) for r in read(report.transactions)
+    ]
+    assert sales == [("20251105", "90.91", "1"), ("20251120", "-90.91", "-1")]
+    paid = [
+        (r["date_encaissement"], r["mode"], r["montant_encaisse_ttc"])
+        for r in read(report.payments)
+    ]
+    assert paid == [
+        ("20251110", PaymentMode.CHEQUE, "100.00"),
+        ("20251120", PaymentMode.TRANSFER, "-100.00"),
+    ]

@@ -206,3 +206,39 @@ def test_two_simultaneous_exports_of_a_period_make_one(sam, cooperative):
     assert len(made) == 1
     assert len(errors) == 1
     assert AccountingExport.objects.count() == 1
+
+
+def test_a_credit_note_and_its_refund_reverse_the_sale_the_receipt_and_the_payout(
+    carol, alice, sam, vat_registered
+):
+    from invoices.models import CreditNoteReason
+    from invoices.services.credit_notes import RefundData, invoice_credit
+
+    from ..invoices.conftest import at_noon, bill, pay, work
+
+    invoice = bill(
+        carol,
+        alice,
+        [work("entretien-maison", dt.date(2025, 11, 3), "4", "25")],
+        issued=dt.date(2025, 11, 5),
+    )
+    pay(invoice, "100.00", dt.date(2025, 11, 10), PaymentMode.CHEQUE)
+    with at_noon(dt.date(2025, 11, 20)):
+        note = invoice_credit(
+            invoice=invoice,
+            by=sam,
+            reason=CreditNoteReason.WRONG_AFTER_PAYMENT,
+            refund=RefundData(refunded_on=dt.date(2025, 11, 20), mode=PaymentMode.TRANSFER),
+        )
+    records = fec_of(export_year(sam))
+
+    debit, credit = sums(records, "VT", "411000")
+    assert (debit, credit) == (Decimal("100.00"), Decimal("100.00"))
+    avoir = [r for r in records if r["PieceRef"] == note.number and r["JournalCode"] == "VT"]
+    assert {r["EcritureLib"] for r in avoir} == {f"Avoir {note.number} (facture {invoice.number})"}
+    assert sums(records, "EN", "511200") == (Decimal("100.00"), ZERO)  # the cheque received
+    assert sums(records, "EN", "512000") == (ZERO, Decimal("100.00"))  # paid back by transfer
+    owed_debit, owed_credit = sums(records, "PR", "604000")
+    assert owed_debit == owed_credit == Decimal("100.00")
+    cancelled = [r for r in records if r["EcritureLib"].startswith("Annulation dû")]
+    assert {r["EcritureDate"] for r in cancelled} == {"20251120"}
