@@ -48,6 +48,16 @@ class EventInline(admin.TabularInline):
         return False
 
 
+def _bulk_action(service: Callable, description: str, verb: str) -> Callable:
+    """Make an admin action that runs `service(request=…, by=…)` on each selected request."""
+
+    @admin.action(description=description)
+    def action(self: "PaymentRequestAdmin", request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, lambda obj: service(request=obj, by=request.user), verb)
+
+    return action
+
+
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(TriageAdmin):
     list_display = (
@@ -233,38 +243,19 @@ class PaymentRequestAdmin(TriageAdmin):
         for reason in refused:
             messages.warning(request, reason)
 
-    @admin.action(description="Relancer l'envoi (même facture)")
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_retry(request=obj, by=request.user),
-            "relancée(s)",
-        )
-
-    @admin.action(description="Abandonner (paiement hors avance immédiate)")
-    def abandon_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_abandon(request=obj, by=request.user),
-            "abandonnée(s)",
-        )
-
-    @admin.action(description="Corriger : annuler la facture et préparer un brouillon")
-    def correct_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_correct(request=obj, by=request.user),
-            "remplacée(s) par un brouillon corrigible",
-        )
-
-    @admin.action(description="Marquer traitée")
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_resolve(request=obj, by=request.user),
-            "marquée(s) traitée(s)",
-        )
+    retry_selected = _bulk_action(
+        services.payment_request_retry, "Relancer l'envoi (même facture)", "relancée(s)"
+    )
+    abandon_selected = _bulk_action(
+        services.payment_request_abandon,
+        "Abandonner (paiement hors avance immédiate)",
+        "abandonnée(s)",
+    )
+    correct_selected = _bulk_action(
+        services.payment_request_correct,
+        "Corriger : annuler la facture et préparer un brouillon",
+        "remplacée(s) par un brouillon corrigible",
+    )
+    resolve_selected = _bulk_action(
+        services.payment_request_resolve, "Marquer traitée", "marquée(s) traitée(s)"
+    )
