@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from audit.fields import actor_field
+
 from .contacts import validate_client_email, validate_client_phone
 from .encryption import (
     EncryptedCharField,
@@ -163,9 +165,7 @@ class AccountInvitation(ClientToken):
         "Client", on_delete=models.CASCADE, related_name="account_invitations"
     )
     origin = models.CharField("origine", max_length=16, choices=InvitationOrigin.choices)
-    sent_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    sent_by = actor_field()
 
     class Meta:
         verbose_name = "invitation à créer l'espace client"
@@ -219,14 +219,7 @@ class ClientLinkRequest(ClientToken):
         db_index=True,
     )
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="décidée par",
-    )
+    decided_by = actor_field("décidée par")
 
     class Meta:
         verbose_name = "demande de rattachement d'un prestataire"
