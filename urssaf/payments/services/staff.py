@@ -180,18 +180,7 @@ def _take_back_deposit(invoice: Invoice, by: User) -> None:
 
 
 def _copy_as_draft(invoice: Invoice) -> Invoice:
-    lines = [
-        LineData(
-            nature=line.nature,
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price_ttc=line.unit_price_ttc,
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            description=line.description,
-        )
-        for line in invoice.lines.select_related("nature")
-    ]
+    lines = [LineData.from_line(line) for line in invoice.lines.select_related("nature")]
     deposit = None
     if invoice.deposit_amount > 0:
         deposit = DepositData(invoice.deposit_amount, invoice.deposit_paid_on, invoice.deposit_mode)
