@@ -368,6 +368,31 @@ class ClientQuerySet(models.QuerySet):
 class Client(models.Model):
     """A private individual who buys services from the cooperative's members."""
 
+    # The groups of fields URSSAF identifies a client by (API.md §4), in the order every form
+    # and the admin show them.
+    IDENTITY_FIELDS = (
+        "civility",
+        "birth_name",
+        "usage_name",
+        "first_names",
+        "birth_date",
+        "birth_country_code",
+        "birth_department",
+        "birth_commune_code",
+        "birth_commune_label",
+    )
+    ADDRESS_FIELDS = (
+        "street_number",
+        "street_letter",
+        "street_type",
+        "street_name",
+        "address_complement",
+        "lieu_dit",
+        "postal_code",
+        "city",
+        "city_insee_code",
+    )
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="clients")
     user = models.OneToOneField(

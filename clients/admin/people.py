@@ -232,36 +232,12 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         (None, {"fields": ("cooperative", "user", "providers")}),
         (
             "État civil",
-            {
-                "fields": (
-                    "civility",
-                    "birth_name",
-                    "usage_name",
-                    "first_names",
-                    "birth_date",
-                    "birth_country_code",
-                    "birth_department",
-                    "birth_commune_code",
-                    "birth_commune_label",
-                )
-            },
+            {"fields": Client.IDENTITY_FIELDS},
         ),
         ("Contact", {"fields": ("email", "mobile_phone")}),
         (
             "Adresse",
-            {
-                "fields": (
-                    "street_number",
-                    "street_letter",
-                    "street_type",
-                    "street_name",
-                    "address_complement",
-                    "lieu_dit",
-                    "postal_code",
-                    "city",
-                    "city_insee_code",
-                )
-            },
+            {"fields": Client.ADDRESS_FIELDS},
         ),
         ("Aides", {"fields": ("apa_beneficiary", "pch_beneficiary", "has_filed_tax_return")}),
         ("Compte à prélever", {"fields": ("masked_iban", "iban", "bic", "account_holder")}),

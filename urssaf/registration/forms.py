@@ -14,7 +14,13 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from clients.communes import Commune, commune_on, normalize_name, search_communes
-from clients.forms import ClientForm, collapse_spaces, normalize_department, refuse_symbols
+from clients.forms import (
+    ClientForm,
+    address_fieldset,
+    collapse_spaces,
+    normalize_department,
+    refuse_symbols,
+)
 from clients.models import FRANCE_INSEE_CODE, Civility
 from clients.validators import normalize_iban, validate_bic, validate_iban
 
@@ -149,17 +155,7 @@ class AIRegistrationForm(ClientForm):
                 Row(Column("email"), Column("email_confirmation")),
                 "mobile_phone",
             ),
-            Fieldset(
-                "Adresse",
-                Row(
-                    Column("street_number", css_class="col-md-2"),
-                    Column("street_letter", css_class="col-md-2"),
-                    Column("street_type", css_class="col-md-3"),
-                    Column("street_name"),
-                ),
-                Row(Column("address_complement"), Column("lieu_dit")),
-                Row(Column("postal_code"), Column("city"), Column("city_insee_code")),
-            ),
+            address_fieldset(),
             Fieldset(
                 "Compte à prélever",
                 Row(Column("iban"), Column("bic", css_class="col-md-4")),
