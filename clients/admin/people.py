@@ -91,30 +91,42 @@ class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return False
 
 
-class ProviderAdminForm(forms.ModelForm):
-    """Never sends a stored IBAN back to the browser: staff type a new one to replace it."""
+class NewIbanForm(forms.ModelForm):
+    """Never sends a stored IBAN back to the browser: staff type a new one to replace it.
+
+    Subclasses name the model's IBAN field and the label of the empty box.
+    """
+
+    iban_field: str
+    new_iban_label: str
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.iban_field]
+        if self.instance.pk or not field.required:
+            field.required = False
+            field.label = self.new_iban_label
+            field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
+            self.initial[self.iban_field] = ""
+
+    def clean_new_iban(self) -> str:
+        value = self.cleaned_data[self.iban_field]
+        if not value:
+            return getattr(self.instance, self.iban_field)
+        # Model validators only run after the clean_ methods: check before normalising.
+        validate_iban(value)
+        return normalize_iban(value)
+
+
+class ProviderAdminForm(NewIbanForm):
+    iban_field, new_iban_label = "payout_iban", "Nouvel IBAN de versement"
 
     class Meta:
         model = Provider
         # The admin builds the form from ProviderAdmin.fieldsets; this lists what the form owns.
         fields = ("payout_iban",)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            field = self.fields["payout_iban"]
-            field.required = False
-            field.label = "Nouvel IBAN de versement"
-            field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
-            self.initial["payout_iban"] = ""
-
-    def clean_payout_iban(self) -> str:
-        value = self.cleaned_data["payout_iban"]
-        if not value and self.instance.pk:
-            return self.instance.payout_iban
-        # Model validators only run after the clean_ methods: check before normalising.
-        validate_iban(value)
-        return normalize_iban(value)
+    clean_payout_iban = NewIbanForm.clean_new_iban
 
 
 @admin.register(Provider)
@@ -164,26 +176,14 @@ class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class ClientAdminForm(forms.ModelForm):
-    """Like the provider's: the client's IBAN is never sent back, staff type a new one."""
+class ClientAdminForm(NewIbanForm):
+    iban_field, new_iban_label = "iban", "Nouvel IBAN"
 
     class Meta:
         model = Client
         fields = ("iban",)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["iban"]
-        field.label = "Nouvel IBAN"
-        field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
-        self.initial["iban"] = ""
-
-    def clean_iban(self) -> str:
-        value = self.cleaned_data["iban"]
-        if not value:
-            return self.instance.iban
-        validate_iban(value)
-        return normalize_iban(value)
+    clean_iban = NewIbanForm.clean_new_iban
 
 
 @admin.register(Client)
