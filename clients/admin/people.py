@@ -118,15 +118,17 @@ class NewIbanForm(forms.ModelForm):
         return normalize_iban(value)
 
 
-class ProviderAdminForm(NewIbanForm):
-    iban_field, new_iban_label = "payout_iban", "Nouvel IBAN de versement"
+def new_iban_form(model: type, iban_field: str, label: str) -> type[NewIbanForm]:
+    """Return the admin form of `model` owning its IBAN field as a write-only box."""
+    # The admin builds the rest of the form from the ModelAdmin's fieldsets.
+    meta = type("Meta", (), {"model": model, "fields": (iban_field,)})
+    attrs = {"Meta": meta, "iban_field": iban_field, "new_iban_label": label}
+    attrs[f"clean_{iban_field}"] = NewIbanForm.clean_new_iban
+    return type(f"{model.__name__}AdminForm", (NewIbanForm,), attrs)
 
-    class Meta:
-        model = Provider
-        # The admin builds the form from ProviderAdmin.fieldsets; this lists what the form owns.
-        fields = ("payout_iban",)
 
-    clean_payout_iban = NewIbanForm.clean_new_iban
+ProviderAdminForm = new_iban_form(Provider, "payout_iban", "Nouvel IBAN de versement")
+ClientAdminForm = new_iban_form(Client, "iban", "Nouvel IBAN")
 
 
 @admin.register(Provider)
@@ -176,14 +178,16 @@ class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class ClientAdminForm(NewIbanForm):
-    iban_field, new_iban_label = "iban", "Nouvel IBAN"
-
-    class Meta:
-        model = Client
-        fields = ("iban",)
-
-    clean_iban = NewIbanForm.clean_new_iban
+# Where the client stands with the avance immédiate: shown, never typed.
+AI_STATUS_FIELDS = (
+    "ai_status",
+    "urssaf_id_client",
+    "ai_sent_at",
+    "ai_awaiting_since",
+    "ai_activated_on",
+    "ai_failed_at",
+    "ai_status_note",
+)
 
 
 @admin.register(Client)
@@ -216,18 +220,7 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     filter_horizontal = ("providers",)
     # The AI status changes only through the services, which keep the audit trail.
-    readonly_fields = (
-        "code",
-        "created_at",
-        "masked_iban",
-        "ai_status",
-        "urssaf_id_client",
-        "ai_sent_at",
-        "ai_awaiting_since",
-        "ai_activated_on",
-        "ai_failed_at",
-        "ai_status_note",
-    )
+    readonly_fields = ("code", "created_at", "masked_iban", *AI_STATUS_FIELDS)
     fieldsets = (
         (None, {"fields": ("cooperative", "user", "providers")}),
         (
@@ -243,17 +236,7 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         ("Compte à prélever", {"fields": ("masked_iban", "iban", "bic", "account_holder")}),
         (
             "Avance immédiate",
-            {
-                "fields": (
-                    "ai_status",
-                    "urssaf_id_client",
-                    "ai_sent_at",
-                    "ai_awaiting_since",
-                    "ai_activated_on",
-                    "ai_failed_at",
-                    "ai_status_note",
-                )
-            },
+            {"fields": AI_STATUS_FIELDS},
         ),
         ("Référence technique", {"fields": ("code", "created_at"), "classes": ("collapse",)}),
     )
