@@ -26,6 +26,10 @@ from invoices.models import (
 from invoices.templatetags.fr_format import euros
 from urssaf.payments import services as urssaf_services
 
+# The columns every billing document and line shows alike.
+PERIOD = ("period_start", "period_end")
+TOTALS = ("total_ht", "total_tva", "total_ttc")
+
 
 class ReadOnly:
     """Rows only the services write: staff see them, never add, change or delete them."""
@@ -79,9 +83,7 @@ class InvoiceLineInline(ReadOnlyInline):
         "unit",
         "unit_price_ttc",
         "vat_rate",
-        "total_ht",
-        "total_tva",
-        "total_ttc",
+        *TOTALS,
     )
     readonly_fields = fields
 
@@ -131,11 +133,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
     fieldsets = (
         (None, {"fields": ("number", "status", "issue_date", "pdf_link")}),
         ("Parties", {"fields": ("cooperative", "provider", "client")}),
-        ("Prestations", {"fields": ("period_start", "period_end", "notes")}),
-        (
-            "Montants",
-            {"fields": ("total_ht", "total_tva", "total_ttc", "amount_paid_display")},
-        ),
+        ("Prestations", {"fields": (*PERIOD, "notes")}),
+        ("Montants", {"fields": (*TOTALS, "amount_paid_display")}),
         (
             "Historique",
             {"fields": ("created_at", "issued_at", "paid_at", "cancelled_at", "code")},
@@ -150,11 +149,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
         "cooperative",
         "provider",
         "client",
-        "period_start",
-        "period_end",
-        "total_ht",
-        "total_tva",
-        "total_ttc",
+        *PERIOD,
+        *TOTALS,
         "amount_paid_display",
         "created_at",
         "issued_at",
