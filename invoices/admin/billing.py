@@ -31,16 +31,21 @@ PERIOD = ("period_start", "period_end")
 TOTALS = ("total_ht", "total_tva", "total_ttc")
 
 
-class ReadOnly:
-    """Rows only the services write: staff see them, never add, change or delete them."""
+class WrittenByServices:
+    """Rows only the services create: staff never add or delete them (they act through
+    actions, which call the services)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+
+class ReadOnly(WrittenByServices):
+    """Rows only the services write: staff see them, never add, change or delete them."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -22,6 +22,8 @@ from invoices.sepa import batch_xml
 from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
 
+from .billing import WrittenByServices
+
 
 class PayoutStateFilter(admin.SimpleListFilter):
     """Defaults to what is left to pay; late ones and money to recover have their own view."""
@@ -91,7 +93,7 @@ def sepa_response(batch: PayoutBatch) -> HttpResponse:
 
 
 @admin.register(Payout)
-class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice",
         "provider",
@@ -123,12 +125,6 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "payout_account",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="montant", ordering="amount")
     def amount_display(self, obj: Payout) -> str:
@@ -191,7 +187,7 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutBatchAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("message_id", "created_at", "execution_date", "count", "total", "created_by")
     list_select_related = ("created_by",)
     actions = ("download", "mark_batch_paid")
@@ -208,12 +204,6 @@ class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "payout_list",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="compte débité")
     def debtor_account(self, obj: PayoutBatch) -> str:
