@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.admin.filters import DefaultChoiceFilter
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutStatus
@@ -25,12 +26,13 @@ from invoices.templatetags.fr_format import euros
 from .billing import WrittenByServices
 
 
-class PayoutStateFilter(admin.SimpleListFilter):
+class PayoutStateFilter(DefaultChoiceFilter):
     """Defaults to what is left to pay; late ones and money to recover have their own view."""
 
     title = "état"
     parameter_name = "etat"
     DUE, LATE, RECOVER, PAID, EVERYTHING = "a_verser", "en_retard", "a_recuperer", "verses", "tout"
+    default = DUE
 
     def lookups(self, request, model_admin):
         return [
@@ -42,23 +44,13 @@ class PayoutStateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value() or self.DUE
         return {
             self.DUE: lambda: queryset.due(),
             self.LATE: lambda: queryset.late(timezone.now()),
             self.RECOVER: lambda: queryset.filter(reversed_at__isnull=False),
             self.PAID: lambda: queryset.filter(status=PayoutStatus.PAID),
             self.EVERYTHING: lambda: queryset,
-        }[value]()
-
-    def choices(self, changelist):
-        current = self.value() or self.DUE
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
+        }[self.current]()
 
 
 class SepaExportForm(forms.Form):
