@@ -16,14 +16,16 @@ from schwifty.exceptions import SchwiftyException
 from clients.communes import Commune, commune_on, normalize_name, search_communes
 from clients.forms import (
     ClientForm,
+    add_service_errors,
     address_fieldset,
     collapse_spaces,
     normalize_department,
     refuse_symbols,
 )
-from clients.models import FRANCE_INSEE_CODE, Civility
+from clients.models import FRANCE_INSEE_CODE, Civility, User
 from clients.validators import normalize_iban, validate_bic, validate_iban
 
+from . import services
 from .particulier import BIC_FORMAT, BIC_RE
 from .rules import APA_PCH, NO_TAX_RETURN, birth_date_problem
 
@@ -241,6 +243,18 @@ class AIRegistrationForm(ClientForm):
     def registration_data(self) -> dict:
         """Return the client fields to store, without the form-only questions."""
         return {field: self.cleaned_data[field] for field in self.Meta.fields}
+
+    def save_through_service(self, *, by: User) -> bool:
+        """Validate, then store the client's fields through `ai_client_prepare` (checked and
+        audited there). Return True once stored; else the errors are on the form."""
+        if not self.is_valid():
+            return False
+        try:
+            services.ai_client_prepare(client=self.instance, data=self.registration_data(), by=by)
+        except forms.ValidationError as exc:
+            add_service_errors(self, exc)
+            return False
+        return True
 
 
 def _communes_named(label: str, birth_date: dt.date, department: str = "") -> list[Commune]:
