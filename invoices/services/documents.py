@@ -2,7 +2,7 @@
 saved or deleted) and its numbering. The kinds' services (billing.py, quotes.py) build on it
 and add their own steps; the kind's messages come from its model's `kind`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -26,15 +26,7 @@ class LineData:
     @classmethod
     def from_line(cls, line: ServiceLine) -> "LineData":
         """Return the data of a saved line, to copy it onto another document."""
-        return cls(
-            nature=line.nature,
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price_ttc=line.unit_price_ttc,
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            description=line.description,
-        )
+        return cls(**{field.name: getattr(line, field.name) for field in fields(cls)})
 
 
 def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) -> None:
