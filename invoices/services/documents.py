@@ -15,6 +15,8 @@ from .numbering import allocate_number
 
 @dataclass(frozen=True)
 class LineData:
+    """A line as typed or copied: each field is the ServiceLine column of the same name."""
+
     nature: ServiceNature
     service_date: date
     quantity: Decimal
@@ -59,17 +61,7 @@ def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[Servi
     link = type(document).line_link()
     objs = []
     for position, data in enumerate(lines):
-        line = link.model(
-            **{link.name: document},
-            nature=data.nature,
-            description=data.description,
-            service_date=data.service_date,
-            unit=data.unit,
-            quantity=data.quantity,
-            unit_price_ttc=data.unit_price_ttc,
-            vat_rate=data.vat_rate,
-            position=position,
-        )
+        line = link.model(**{link.name: document}, **vars(data), position=position)
         line.compute_totals()
         line.full_clean(exclude=[link.name])
         objs.append(line)
