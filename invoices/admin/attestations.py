@@ -162,6 +162,17 @@ class FailedItemInline(ReadOnlyInline):
         return queryset.filter(status=BatchItemStatus.FAILED)
 
 
+BATCH_START_EXPLANATION = (
+    "La génération établit l'attestation de chaque client ayant payé des sommes attestables dans "
+    "l'année (hors espèces), une tâche par client. Un client dont l'attestation existe déjà avec "
+    "les mêmes montants est laissé tel quel ; si ses montants ont changé (correction), une "
+    "nouvelle version est créée et l'ancienne conservée. Chaque client est prévenu par e-mail une "
+    "fois par version.",
+    "Les attestations sont dues avant le 31 mars. La progression et les échecs s'affichent dans "
+    "la liste des générations.",
+)
+
+
 class BatchStartForm(forms.Form):
     year = forms.IntegerField(label="Année des paiements", min_value=2017)
 
@@ -247,5 +258,7 @@ class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin)
             "opts": self.model._meta,
             "title": "Générer les attestations fiscales",
             "form": form,
+            "submit": "Lancer la génération",
+            "explanation": BATCH_START_EXPLANATION,
         }
-        return TemplateResponse(request, "attestations/admin_batch_start.html", context)
+        return TemplateResponse(request, "admin/form_page.html", context)
