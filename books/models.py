@@ -42,7 +42,7 @@ class AccountMapping(models.Model):
 
 
 def export_upload_to(instance: "AccountingExport", filename: str) -> str:
-    return f"books/{instance.period_end:%Y}/{secrets.token_urlsafe(16)}-{filename}"
+    return f"books/{instance.period_end:%Y}/{secrets.token_hex(16)}-{filename}"
 
 
 def _rectifies_field(verbose_name: str) -> models.ForeignKey:
