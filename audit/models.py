@@ -4,21 +4,16 @@ The lowest layer of the portal: every app writes to it, it imports none of them 
 the configured user model, the record any model through its content type).
 """
 
-from django.conf import settings
 from django.db import models
+
+from .fields import actor_field
 
 
 class AuditEntry(models.Model):
     """Who did what, when, to which record: status changes and staff actions. Never edited."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = actor_field()
     action = models.CharField("action", max_length=64)
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)

@@ -132,7 +132,7 @@ class StaffFilesAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             "submit": submit,
             "explanation": explanation,
         }
-        return TemplateResponse(request, "books/admin_form.html", context)
+        return TemplateResponse(request, "admin/form_page.html", context)
 
     def changelist(self) -> HttpResponseRedirect:
         info = self.model._meta.app_label, self.model._meta.model_name

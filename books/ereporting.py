@@ -36,13 +36,17 @@ CENT = Decimal("0.01")
 # operations outside its scope (a 0 % line).
 SERVICES, NOT_TAXABLE = "TPS1", "TNT1"
 
-TRANSACTION_COLUMNS = [
+# The columns that open every row of both files: which report, whose, which period.
+REPORT_COLUMNS = [
     "type_rapport",
     "reference_rapport",
     "rapport_remplace",
     "siren",
     "periode_debut",
     "periode_fin",
+]
+TRANSACTION_COLUMNS = [
+    *REPORT_COLUMNS,
     "date",
     "categorie",
     "taux_tva",
@@ -52,12 +56,7 @@ TRANSACTION_COLUMNS = [
     "devise",
 ]
 PAYMENT_COLUMNS = [
-    "type_rapport",
-    "reference_rapport",
-    "rapport_remplace",
-    "siren",
-    "periode_debut",
-    "periode_fin",
+    *REPORT_COLUMNS,
     "date_encaissement",
     "reference_facture",
     "mode",

@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from audit.fields import actor_field
+
 from .accounts import describe
 
 
@@ -44,6 +46,18 @@ def export_upload_to(instance: "AccountingExport", filename: str) -> str:
     return f"books/{instance.period_end:%Y}/{secrets.token_hex(16)}-{filename}"
 
 
+def _rectifies_field(verbose_name: str) -> models.ForeignKey:
+    """The earlier file of the same period that this one replaces (kept: the trail is whole)."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectified_by",
+        verbose_name=verbose_name,
+    )
+
+
 class AccountingExport(models.Model):
     """An export of the books for a period: recorded, so it is never made twice by mistake and
     can be downloaded again exactly as it was sent to the accountant."""
@@ -55,14 +69,7 @@ class AccountingExport(models.Model):
         default=False,
         help_text="Sinon, tous les clients sont sur le compte collectif.",
     )
-    rectifies = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rectified_by",
-        verbose_name="remplace l'export",
-    )
+    rectifies = _rectifies_field("remplace l'export")
     reason = models.CharField("motif d'un nouvel export de la période", max_length=300, blank=True)
     fec = models.FileField("fichier FEC", upload_to=export_upload_to)
     csv = models.FileField("tableur (CSV)", upload_to=export_upload_to)
@@ -70,9 +77,7 @@ class AccountingExport(models.Model):
     fec_sha256 = models.CharField("empreinte SHA-256 du FEC", max_length=64)
     entries = models.PositiveIntegerField("écritures")
     totals = models.JSONField("totaux par journal")
-    created_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, related_name="+", verbose_name="exporté par"
-    )
+    created_by = actor_field("exporté par", required=True)
     created_at = models.DateTimeField("exporté le", auto_now_add=True)
 
     class Meta:
@@ -97,20 +102,11 @@ class EReport(models.Model):
     period_end = models.DateField("au")
     version = models.PositiveSmallIntegerField("version", default=1)
     reference = models.CharField("référence", max_length=40, unique=True)
-    rectifies = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rectified_by",
-        verbose_name="rectifie le rapport",
-    )
+    rectifies = _rectifies_field("rectifie le rapport")
     transactions = models.FileField("opérations (ventes B2C)", upload_to=export_upload_to)
     payments = models.FileField("encaissements", upload_to=export_upload_to)
     sha256 = models.CharField("empreinte SHA-256 des données", max_length=64)
-    created_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, related_name="+", verbose_name="produit par"
-    )
+    created_by = actor_field("produit par", required=True)
     created_at = models.DateTimeField("produit le", auto_now_add=True)
 
     class Meta:

@@ -79,6 +79,21 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def address_fieldset() -> Fieldset:
+    """Lay out a client's postal address (Client.ADDRESS_FIELDS) as URSSAF splits it."""
+    return Fieldset(
+        "Adresse",
+        Row(
+            Column("street_number", css_class="col-md-2"),
+            Column("street_letter", css_class="col-md-2"),
+            Column("street_type", css_class="col-md-3"),
+            Column("street_name"),
+        ),
+        Row(Column("address_complement"), Column("lieu_dit")),
+        Row(Column("postal_code"), Column("city"), Column("city_insee_code")),
+    )
+
+
 class ClientForm(forms.ModelForm):
     """The client's civil status, contact and address, as the provider records them."""
 
@@ -110,26 +125,10 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "civility",
-            "birth_name",
-            "usage_name",
-            "first_names",
-            "birth_date",
-            "birth_country_code",
-            "birth_department",
-            "birth_commune_code",
-            "birth_commune_label",
+            *Client.IDENTITY_FIELDS,
             "email",
             "mobile_phone",
-            "street_number",
-            "street_letter",
-            "street_type",
-            "street_name",
-            "address_complement",
-            "lieu_dit",
-            "postal_code",
-            "city",
-            "city_insee_code",
+            *Client.ADDRESS_FIELDS,
             "apa_beneficiary",
             "pch_beneficiary",
         ]
@@ -173,17 +172,7 @@ class ClientForm(forms.ModelForm):
                 ),
             ),
             Fieldset("Contact", Row(Column("email"), Column("mobile_phone"))),
-            Fieldset(
-                "Adresse",
-                Row(
-                    Column("street_number", css_class="col-md-2"),
-                    Column("street_letter", css_class="col-md-2"),
-                    Column("street_type", css_class="col-md-3"),
-                    Column("street_name"),
-                ),
-                Row(Column("address_complement"), Column("lieu_dit")),
-                Row(Column("postal_code"), Column("city"), Column("city_insee_code")),
-            ),
+            address_fieldset(),
             Fieldset("Aides", "apa_beneficiary", "pch_beneficiary"),
         )
 

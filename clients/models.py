@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from audit.fields import actor_field
+
 from .contacts import validate_client_email, validate_client_phone
 from .encryption import (
     EncryptedCharField,
@@ -170,9 +172,7 @@ class AccountInvitation(ClientToken):
         "Client", on_delete=models.CASCADE, related_name="account_invitations"
     )
     origin = models.CharField("origine", max_length=16, choices=InvitationOrigin.choices)
-    sent_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    sent_by = actor_field()
 
     class Meta:
         verbose_name = "invitation à créer l'espace client"
@@ -226,14 +226,7 @@ class ClientLinkRequest(ClientToken):
         db_index=True,
     )
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="décidée par",
-    )
+    decided_by = actor_field("décidée par")
 
     class Meta:
         verbose_name = "demande de rattachement d'un prestataire"
@@ -419,6 +412,31 @@ class ClientQuerySet(models.QuerySet):
 
 class Client(models.Model):
     """A private individual who buys services from the cooperative's members."""
+
+    # The groups of fields URSSAF identifies a client by (API.md §4), in the order every form
+    # and the admin show them.
+    IDENTITY_FIELDS = (
+        "civility",
+        "birth_name",
+        "usage_name",
+        "first_names",
+        "birth_date",
+        "birth_country_code",
+        "birth_department",
+        "birth_commune_code",
+        "birth_commune_label",
+    )
+    ADDRESS_FIELDS = (
+        "street_number",
+        "street_letter",
+        "street_type",
+        "street_name",
+        "address_complement",
+        "lieu_dit",
+        "postal_code",
+        "city",
+        "city_insee_code",
+    )
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="clients")

@@ -60,16 +60,29 @@ def record_history(client: Client, *, limit: int = ENTRIES_SHOWN) -> list[Histor
     ]
 
 
-def actor_label(actor: User | None, client: Client) -> str:
-    """Name who did it, for a provider or the staff reading the record."""
+# Who acted on a client's record, worded for the staff or provider reading it, or for the client.
+_ACTOR_WORDS = {
+    False: ("le portail", "le client", "{}", "l'équipe de la coopérative"),
+    True: (
+        "la coopérative",
+        "vous-même, depuis votre espace client",
+        "{}, votre prestataire",
+        "l'équipe de la coopérative",
+    ),
+}
+
+
+def actor_label(actor: User | None, client: Client, *, to_client: bool = False) -> str:
+    """Name who did it, for a provider or the staff reading the record, or for the client."""
+    nobody, themself, provider, staff = _ACTOR_WORDS[to_client]
     if actor is None:
-        return "le portail"
+        return nobody
     if actor.pk == client.user_id:
-        return "le client"
+        return themself
     if actor.is_provider:
-        return actor.provider.display_name
-    if actor.is_cooperative_staff:
-        return "l'équipe de la coopérative"
+        return provider.format(actor.provider.display_name)
+    if actor.is_cooperative_staff or to_client:
+        return staff
     return actor.email
 
 

@@ -5,7 +5,7 @@ what was paid per nature; nothing here reads the database or computes the client
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from .models import TaxRuleSet, round_cents
@@ -29,16 +29,12 @@ class TaxRules:
     @classmethod
     def from_rule_set(cls, rule_set: TaxRuleSet) -> "TaxRules":
         """Build from a rule set; prefetch `sub_ceilings__nature` to avoid a query per cap."""
-        return cls(
-            credit_rate=rule_set.credit_rate,
-            base_ceiling=rule_set.base_ceiling,
-            majoration_per_person=rule_set.majoration_per_person,
-            majoration_shared_custody=rule_set.majoration_shared_custody,
-            majorated_ceiling_cap=rule_set.majorated_ceiling_cap,
-            invalidity_ceiling=rule_set.invalidity_ceiling,
-            january_advance_rate=rule_set.january_advance_rate,
-            sub_ceilings={cap.nature.slug: cap.annual_cap for cap in rule_set.sub_ceilings.all()},
-        )
+        # Every other field is the rule set's column of the same name.
+        figures = {
+            f.name: getattr(rule_set, f.name) for f in fields(cls) if f.name != "sub_ceilings"
+        }
+        caps = {cap.nature.slug: cap.annual_cap for cap in rule_set.sub_ceilings.all()}
+        return cls(**figures, sub_ceilings=caps)
 
 
 @dataclass(frozen=True)

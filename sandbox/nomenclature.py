@@ -1,12 +1,20 @@
 """URSSAF's codes and labels as the sandbox serves them (shared/urssaf/API.md §4 and §8).
 
-The sandbox plays URSSAF, so it holds its own copy of what URSSAF knows instead of importing
-the portal's reading of it (urssaf/nomenclature.py): a fake that shared its codes with the
-client under test could never catch the client misreading one. tests/sandbox/test_nomenclature.py
-checks that both sides still list the same codes.
+The sandbox plays URSSAF, so it does not import the portal's reading of it
+(urssaf/nomenclature.py). Both read URSSAF's published list, reference/urssaf_nomenclature.json,
+so a label is written once; the enum below names the codes the sandbox moves requests through,
+and tests/sandbox/test_nomenclature.py checks it matches that file.
 """
 
+import json
 from enum import StrEnum
+from pathlib import Path
+
+_SHARED = json.loads(
+    (Path(__file__).resolve().parent.parent / "reference" / "urssaf_nomenclature.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 
 class PaymentStatus(StrEnum):
@@ -31,45 +39,10 @@ class PaymentStatus(StrEnum):
 
 
 # `statut.libelle` sent with each code.
-PAYMENT_STATUS_LABELS: dict[str, str] = {
-    PaymentStatus.INTEGRATED: "Intégrée",
-    PaymentStatus.AWAITING_VALIDATION: "En attente de validation",
-    PaymentStatus.VALIDATED: "Validée",
-    PaymentStatus.REFUSED: "Refusée",
-    PaymentStatus.DEBITED: "Prélevée",
-    PaymentStatus.DEBIT_REFUSED: "En refus de prélèvement",
-    PaymentStatus.PAID: "Payée",
-    PaymentStatus.CANCELLED: "Annulée",
-    PaymentStatus.CANCELLED_AFTER_UNPAID: "Annulée après impayé",
-    PaymentStatus.CANCELLED_AFTER_RECOVERY: "Annulée après recouvrement",
-    PaymentStatus.CANCELLED_SPECIFIC: "Annulée raison spécifique",
-    PaymentStatus.RECOVERED: "Recouvrée",
-    PaymentStatus.PROVIDER_UNPAID: "Impayé prestataire",
-    PaymentStatus.PROVIDER_SETTLED: "Régularisée prestataire",
-}
-
+PAYMENT_STATUS_LABELS: dict[str, str] = _SHARED["payment_statuses"]
 # `statut.code` of GET /particulier (API.md §4), as the console names them.
-CLIENT_LINK_STATUS_LABELS: dict[str, str] = {
-    "APPAREILLAGE_EC": "En cours",
-    "APPAREILLAGE_VALIDE": "Confirmé",
-    "APPAREILLAGE_NF": "Non finalisé",
-    "PARTICULIER_BLOQUE": "Bloqué",
-    "MANDAT_ECHU": "Mandat expiré",
-}
-
+CLIENT_LINK_STATUS_LABELS: dict[str, str] = _SHARED["client_link_statuses"]
 # `infoRejet.code` (API.md §8.2): the family is the prefix; "autre motif" says which family.
-REJECTION_LABELS: dict[str, str] = {
-    "REGUL_MNT_FACT": "Erreur sur le montant facturé et/ou sur le tarif indiqué",
-    "REGUL_NB_QTE_FACT": "Nombre d'heures ou quantités facturées erronées",
-    "REGUL_PRESTA_FACT": "Erreur sur les prestations facturées",
-    "REGUL_AUTRE": "Régularisation : autre motif",
-    "CONTEST_ERR_FACT": "La facture comporte une erreur",
-    "CONTEST_FACT_REGLEE": "La facture a déjà été réglée",
-    "CONTEST_AUTRE": "Contestation : autre motif",
-    "ANNUL_DBL": "Demande de paiement en doublon",
-    "ANNUL_ERR_MNT": "Montant facturé erroné",
-    "ANNUL_ERR_TECH": "Erreur technique",
-    "ANNUL_AUTRE": "Annulation : autre motif",
-}
+REJECTION_LABELS: dict[str, str] = _SHARED["rejections"]
 CONTEST_CODES = tuple(code for code in REJECTION_LABELS if code.startswith("CONTEST_"))
 CANCEL_CODES = tuple(code for code in REJECTION_LABELS if code.startswith("ANNUL_"))

@@ -159,9 +159,8 @@ def _links_section(links: list[dict[str, Any]], control: bool) -> str:
             f"<td class='{css}'>{escape(label)}<br><span class='muted'>"
             f"{escape(status['description'])}</span></td><td>{action}</td></tr>"
         )
-    head = "<tr><th>Particulier</th><th>E-mail</th><th>idClient</th><th>Organisation</th>"
-    head += "<th>Statut</th><th>Actions</th></tr>"
-    return _section("Particuliers inscrits", head, rows, "Aucun particulier inscrit.")
+    columns = ("Particulier", "E-mail", "idClient", "Organisation", "Statut", "Actions")
+    return _section("Particuliers inscrits", columns, rows, "Aucun particulier inscrit.")
 
 
 def _demandes_section(demandes: list[dict[str, Any]], control: bool) -> str:
@@ -178,9 +177,8 @@ def _demandes_section(demandes: list[dict[str, Any]], control: bool) -> str:
             f"<td>{escape(status['code'])} — {escape(status['libelle'])}{_details(info)}</td>"
             f"<td>{_demande_actions(info) if control else ''}</td></tr>"
         )
-    head = "<tr><th>Facture</th><th>Client</th><th>Période</th><th>Montant TTC</th>"
-    head += "<th>Statut</th><th>Actions</th></tr>"
-    return _section("Demandes de paiement", head, rows, "Aucune demande de paiement reçue.")
+    columns = ("Facture", "Client", "Période", "Montant TTC", "Statut", "Actions")
+    return _section("Demandes de paiement", columns, rows, "Aucune demande de paiement reçue.")
 
 
 def _details(info: dict[str, Any]) -> str:
@@ -242,8 +240,8 @@ def _taxpayers_section(taxpayers: list[Any], control: bool) -> str:
             f"<code>{escape(place['codePaysNaissance'])}</code></td>"
             f"<td>{escape(SITUATION_LABELS.get(row['situation'], row['situation']))}</td></tr>"
         )
-    head = "<tr><th>Identité</th><th>Naissance</th><th>Lieu</th><th>Situation fiscale</th></tr>"
-    section = _section("Contribuables connus (DGFiP simulée)", head, rows, "Aucun contribuable.")
+    columns = ("Identité", "Naissance", "Lieu", "Situation fiscale")
+    section = _section("Contribuables connus (DGFiP simulée)", columns, rows, "Aucun contribuable.")
     return section + (_taxpayer_form() if control else "")
 
 
@@ -276,10 +274,11 @@ def _faults_section(faults: dict[str, Any], control: bool) -> str:
     return f"<h2>Pannes simulées</h2><p class='muted'>{summary}</p>"
 
 
-def _section(title: str, head: str, rows: list[str], empty: str) -> str:
+def _section(title: str, columns: tuple[str, ...], rows: list[str], empty: str) -> str:
     if not rows:
         return f"<h2>{escape(title)}</h2><p class='muted'>{escape(empty)}</p>"
-    return f"<h2>{escape(title)}</h2><table>{head}{''.join(rows)}</table>"
+    head = "".join(f"<th>{escape(column)}</th>" for column in columns)
+    return f"<h2>{escape(title)}</h2><table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def _fr_date(text: str) -> str:

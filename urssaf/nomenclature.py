@@ -1,9 +1,19 @@
 """URSSAF reference data shared by the client and the sandbox (shared/urssaf/API.md §8).
 
-Plain Python, no Django import: the sandbox process uses it without the ORM.
+Plain Python, no Django import. The labels come from reference/urssaf_nomenclature.json, the
+one list of URSSAF's codes that the sandbox reads too (it may not import this module); the enums
+name the codes the portal acts on, and tests check they match that file.
 """
 
+import json
 from enum import StrEnum
+from pathlib import Path
+
+_SHARED = json.loads(
+    (Path(__file__).resolve().parent.parent / "reference" / "urssaf_nomenclature.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 
 class PaymentStatus(StrEnum):
@@ -26,22 +36,7 @@ class PaymentStatus(StrEnum):
     PROVIDER_SETTLED = "270"
 
 
-PAYMENT_STATUS_LABELS: dict[str, str] = {
-    PaymentStatus.INTEGRATED: "Intégrée",
-    PaymentStatus.AWAITING_VALIDATION: "En attente de validation",
-    PaymentStatus.VALIDATED: "Validée",
-    PaymentStatus.REFUSED: "Refusée",
-    PaymentStatus.DEBITED: "Prélevée",
-    PaymentStatus.DEBIT_REFUSED: "En refus de prélèvement",
-    PaymentStatus.PAID: "Payée",
-    PaymentStatus.CANCELLED: "Annulée",
-    PaymentStatus.CANCELLED_AFTER_UNPAID: "Annulée après impayé",
-    PaymentStatus.CANCELLED_AFTER_RECOVERY: "Annulée après recouvrement",
-    PaymentStatus.CANCELLED_SPECIFIC: "Annulée raison spécifique",
-    PaymentStatus.RECOVERED: "Recouvrée",
-    PaymentStatus.PROVIDER_UNPAID: "Impayé prestataire",
-    PaymentStatus.PROVIDER_SETTLED: "Régularisée prestataire",
-}
+PAYMENT_STATUS_LABELS: dict[str, str] = _SHARED["payment_statuses"]
 
 
 class ClientLinkStatus(StrEnum):
@@ -54,27 +49,9 @@ class ClientLinkStatus(StrEnum):
     MANDATE_EXPIRED = "MANDAT_ECHU"
 
 
-CLIENT_LINK_STATUS_LABELS: dict[str, str] = {
-    ClientLinkStatus.PENDING: "En cours",
-    ClientLinkStatus.ACTIVE: "Confirmé",
-    ClientLinkStatus.NOT_FINALISED: "Non finalisé",
-    ClientLinkStatus.BLOCKED: "Bloqué",
-    ClientLinkStatus.MANDATE_EXPIRED: "Mandat expiré",
-}
+CLIENT_LINK_STATUS_LABELS: dict[str, str] = _SHARED["client_link_statuses"]
 
 # `infoRejet.code` values (API.md §8.2), by family.
-REJECTION_LABELS: dict[str, str] = {
-    "REGUL_MNT_FACT": "Erreur sur le montant facturé et/ou sur le tarif indiqué",
-    "REGUL_NB_QTE_FACT": "Nombre d'heures ou quantités facturées erronées",
-    "REGUL_PRESTA_FACT": "Erreur sur les prestations facturées",
-    "REGUL_AUTRE": "Régularisation : autre motif",
-    "CONTEST_ERR_FACT": "La facture comporte une erreur",
-    "CONTEST_FACT_REGLEE": "La facture a déjà été réglée",
-    "CONTEST_AUTRE": "Contestation : autre motif",
-    "ANNUL_DBL": "Demande de paiement en doublon",
-    "ANNUL_ERR_MNT": "Montant facturé erroné",
-    "ANNUL_ERR_TECH": "Erreur technique",
-    "ANNUL_AUTRE": "Annulation : autre motif",
-}
+REJECTION_LABELS: dict[str, str] = _SHARED["rejections"]
 CONTEST_CODES = tuple(code for code in REJECTION_LABELS if code.startswith("CONTEST_"))
 CANCEL_CODES = tuple(code for code in REJECTION_LABELS if code.startswith("ANNUL_"))

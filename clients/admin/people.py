@@ -92,30 +92,44 @@ class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return False
 
 
-class ProviderAdminForm(forms.ModelForm):
-    """Never sends a stored IBAN back to the browser: staff type a new one to replace it."""
+class NewIbanForm(forms.ModelForm):
+    """Never sends a stored IBAN back to the browser: staff type a new one to replace it.
 
-    class Meta:
-        model = Provider
-        # The admin builds the form from ProviderAdmin.fieldsets; this lists what the form owns.
-        fields = ("payout_iban",)
+    Subclasses name the model's IBAN field and the label of the empty box.
+    """
+
+    iban_field: str
+    new_iban_label: str
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            field = self.fields["payout_iban"]
+        field = self.fields[self.iban_field]
+        if self.instance.pk or not field.required:
             field.required = False
-            field.label = "Nouvel IBAN de versement"
+            field.label = self.new_iban_label
             field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
-            self.initial["payout_iban"] = ""
+            self.initial[self.iban_field] = ""
 
-    def clean_payout_iban(self) -> str:
-        value = self.cleaned_data["payout_iban"]
-        if not value and self.instance.pk:
-            return self.instance.payout_iban
+    def clean_new_iban(self) -> str:
+        value = self.cleaned_data[self.iban_field]
+        if not value:
+            return getattr(self.instance, self.iban_field)
         # Model validators only run after the clean_ methods: check before normalising.
         validate_iban(value)
         return normalize_iban(value)
+
+
+def new_iban_form(model: type, iban_field: str, label: str) -> type[NewIbanForm]:
+    """Return the admin form of `model` owning its IBAN field as a write-only box."""
+    # The admin builds the rest of the form from the ModelAdmin's fieldsets.
+    meta = type("Meta", (), {"model": model, "fields": (iban_field,)})
+    attrs = {"Meta": meta, "iban_field": iban_field, "new_iban_label": label}
+    attrs[f"clean_{iban_field}"] = NewIbanForm.clean_new_iban
+    return type(f"{model.__name__}AdminForm", (NewIbanForm,), attrs)
+
+
+ProviderAdminForm = new_iban_form(Provider, "payout_iban", "Nouvel IBAN de versement")
+ClientAdminForm = new_iban_form(Client, "iban", "Nouvel IBAN")
 
 
 @admin.register(Provider)
@@ -165,26 +179,16 @@ class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class ClientAdminForm(forms.ModelForm):
-    """Like the provider's: the client's IBAN is never sent back, staff type a new one."""
-
-    class Meta:
-        model = Client
-        fields = ("iban",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["iban"]
-        field.label = "Nouvel IBAN"
-        field.help_text = "Laisser vide pour conserver l'IBAN enregistré."
-        self.initial["iban"] = ""
-
-    def clean_iban(self) -> str:
-        value = self.cleaned_data["iban"]
-        if not value:
-            return self.instance.iban
-        validate_iban(value)
-        return normalize_iban(value)
+# Where the client stands with the avance immédiate: shown, never typed.
+AI_STATUS_FIELDS = (
+    "ai_status",
+    "urssaf_id_client",
+    "ai_sent_at",
+    "ai_awaiting_since",
+    "ai_activated_on",
+    "ai_failed_at",
+    "ai_status_note",
+)
 
 
 @admin.register(Client)
@@ -217,68 +221,23 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     filter_horizontal = ("providers",)
     # The AI status changes only through the services, which keep the audit trail.
-    readonly_fields = (
-        "code",
-        "created_at",
-        "masked_iban",
-        "ai_status",
-        "urssaf_id_client",
-        "ai_sent_at",
-        "ai_awaiting_since",
-        "ai_activated_on",
-        "ai_failed_at",
-        "ai_status_note",
-    )
+    readonly_fields = ("code", "created_at", "masked_iban", *AI_STATUS_FIELDS)
     fieldsets = (
         (None, {"fields": ("cooperative", "user", "providers")}),
         (
             "État civil",
-            {
-                "fields": (
-                    "civility",
-                    "birth_name",
-                    "usage_name",
-                    "first_names",
-                    "birth_date",
-                    "birth_country_code",
-                    "birth_department",
-                    "birth_commune_code",
-                    "birth_commune_label",
-                )
-            },
+            {"fields": Client.IDENTITY_FIELDS},
         ),
         ("Contact", {"fields": ("email", "mobile_phone")}),
         (
             "Adresse",
-            {
-                "fields": (
-                    "street_number",
-                    "street_letter",
-                    "street_type",
-                    "street_name",
-                    "address_complement",
-                    "lieu_dit",
-                    "postal_code",
-                    "city",
-                    "city_insee_code",
-                )
-            },
+            {"fields": Client.ADDRESS_FIELDS},
         ),
         ("Aides", {"fields": ("apa_beneficiary", "pch_beneficiary", "has_filed_tax_return")}),
         ("Compte à prélever", {"fields": ("masked_iban", "iban", "bic", "account_holder")}),
         (
             "Avance immédiate",
-            {
-                "fields": (
-                    "ai_status",
-                    "urssaf_id_client",
-                    "ai_sent_at",
-                    "ai_awaiting_since",
-                    "ai_activated_on",
-                    "ai_failed_at",
-                    "ai_status_note",
-                )
-            },
+            {"fields": AI_STATUS_FIELDS},
         ),
         ("Référence technique", {"fields": ("code", "created_at"), "classes": ("collapse",)}),
     )

@@ -34,6 +34,7 @@ from ..channels import Channel, channel_of, reachable_channel
 from ..mail import portal_url, send_templated_email
 from ..models import AccountInvitation, Client, Cooperative, InvitationOrigin, Role, User
 from ..ratelimit import Limit
+from ..record_history import actor_label
 from ..tokens import hash_token, new_token
 
 logger = logging.getLogger(__name__)
@@ -285,19 +286,14 @@ def email_change_notify(*, client_id: int, old: str, new: str, actor_id: int | N
     actor = (
         User.objects.filter(pk=actor_id).select_related("provider").first() if actor_id else None
     )
-    context = {**_context(client), "old": old, "new": new, "by": _actor_label(actor, client)}
+    context = {
+        **_context(client),
+        "old": old,
+        "new": new,
+        "by": actor_label(actor, client, to_client=True),
+    }
     for address in dict.fromkeys([old, new]):
         send_templated_email(template="client_email_changed", to=address, context=context)
-
-
-def _actor_label(actor: User | None, client: Client) -> str:
-    if actor is None:
-        return "la coopérative"
-    if actor.pk == client.user_id:
-        return "vous-même, depuis votre espace client"
-    if actor.is_provider:
-        return f"{actor.provider.display_name}, votre prestataire"
-    return "l'équipe de la coopérative"
 
 
 # --- password reset ------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from invoices.models import (
 )
 from invoices.templatetags.fr_format import euros
 
+from .billing import ReadOnly, ReadOnlyInline
+
 
 class TaxSubCeilingInline(admin.TabularInline):
     model = TaxSubCeiling
@@ -67,7 +69,7 @@ class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "reference",
         "client",
@@ -97,15 +99,6 @@ class AttestationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     )
     exclude = ("file",)
     actions = ["regenerate"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.download_view)
@@ -157,24 +150,27 @@ class AttestationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         )
 
 
-class FailedItemInline(admin.TabularInline):
+class FailedItemInline(ReadOnlyInline):
     model = AttestationBatchItem
     verbose_name = "échec"
     verbose_name_plural = "échecs (à relancer)"
     fields = ("client", "reason", "attempts", "updated_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("client")
         return queryset.filter(status=BatchItemStatus.FAILED)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+BATCH_START_EXPLANATION = (
+    "La génération établit l'attestation de chaque client ayant payé des sommes attestables dans "
+    "l'année (hors espèces), une tâche par client. Un client dont l'attestation existe déjà avec "
+    "les mêmes montants est laissé tel quel ; si ses montants ont changé (correction), une "
+    "nouvelle version est créée et l'ancienne conservée. Chaque client est prévenu par e-mail une "
+    "fois par version.",
+    "Les attestations sont dues avant le 31 mars. La progression et les échecs s'affichent dans "
+    "la liste des générations.",
+)
 
 
 class BatchStartForm(forms.Form):
@@ -188,7 +184,7 @@ class BatchStartForm(forms.Form):
 
 
 @admin.register(AttestationBatch)
-class AttestationBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
     change_list_template = "attestations/admin_batch_change_list.html"
     list_display = (
         "year",
@@ -215,15 +211,6 @@ class AttestationBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     )
     inlines = [FailedItemInline]
     actions = ["retry_failures"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         start = self.admin_site.admin_view(self.start_view)
@@ -271,5 +258,7 @@ class AttestationBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Générer les attestations fiscales",
             "form": form,
+            "submit": "Lancer la génération",
+            "explanation": BATCH_START_EXPLANATION,
         }
-        return TemplateResponse(request, "attestations/admin_batch_start.html", context)
+        return TemplateResponse(request, "admin/form_page.html", context)

@@ -29,17 +29,26 @@ from urssaf.evidence import services as evidence_services
 from urssaf.models import EvidencePack
 from urssaf.payments import services as urssaf_services
 
+# The columns every billing document and line shows alike.
+PERIOD = ("period_start", "period_end")
+TOTALS = ("total_ht", "total_tva", "total_ttc")
 
-class ReadOnly:
-    """Rows only the services write: staff see them, never add, change or delete them."""
+
+class WrittenByServices:
+    """Rows only the services create: staff never add or delete them (they act through
+    actions, which call the services)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+
+class ReadOnly(WrittenByServices):
+    """Rows only the services write: staff see them, never add, change or delete them."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -82,9 +91,7 @@ class InvoiceLineInline(ReadOnlyInline):
         "unit",
         "unit_price_ttc",
         "vat_rate",
-        "total_ht",
-        "total_tva",
-        "total_ttc",
+        *TOTALS,
     )
     readonly_fields = fields
 
@@ -134,11 +141,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
     fieldsets = (
         (None, {"fields": ("number", "status", "issue_date", "pdf_link", "corrections")}),
         ("Parties", {"fields": ("cooperative", "provider", "client")}),
-        ("Prestations", {"fields": ("period_start", "period_end", "notes")}),
-        (
-            "Montants",
-            {"fields": ("total_ht", "total_tva", "total_ttc", "amount_paid_display")},
-        ),
+        ("Prestations", {"fields": (*PERIOD, "notes")}),
+        ("Montants", {"fields": (*TOTALS, "amount_paid_display")}),
         (
             "Historique",
             {"fields": ("created_at", "issued_at", "paid_at", "cancelled_at", "code")},
@@ -154,11 +158,8 @@ class InvoiceAdmin(BillingDocumentAdmin):
         "cooperative",
         "provider",
         "client",
-        "period_start",
-        "period_end",
-        "total_ht",
-        "total_tva",
-        "total_ttc",
+        *PERIOD,
+        *TOTALS,
         "amount_paid_display",
         "created_at",
         "issued_at",

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.admin.filters import DefaultChoiceFilter
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutStatus
@@ -22,13 +23,16 @@ from invoices.sepa import batch_xml
 from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
 
+from .billing import WrittenByServices
 
-class PayoutStateFilter(admin.SimpleListFilter):
+
+class PayoutStateFilter(DefaultChoiceFilter):
     """Defaults to what is left to pay; late ones and money to recover have their own view."""
 
     title = "état"
     parameter_name = "etat"
     DUE, LATE, RECOVER, PAID, EVERYTHING = "a_verser", "en_retard", "a_recuperer", "verses", "tout"
+    default = DUE
 
     def lookups(self, request, model_admin):
         return [
@@ -40,23 +44,13 @@ class PayoutStateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value() or self.DUE
         return {
             self.DUE: lambda: queryset.due(),
             self.LATE: lambda: queryset.late(timezone.now()),
             self.RECOVER: lambda: queryset.filter(reversed_at__isnull=False),
             self.PAID: lambda: queryset.filter(status=PayoutStatus.PAID),
             self.EVERYTHING: lambda: queryset,
-        }[value]()
-
-    def choices(self, changelist):
-        current = self.value() or self.DUE
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
+        }[self.current]()
 
 
 class SepaExportForm(forms.Form):
@@ -91,7 +85,7 @@ def sepa_response(batch: PayoutBatch) -> HttpResponse:
 
 
 @admin.register(Payout)
-class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice",
         "provider",
@@ -123,12 +117,6 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "payout_account",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="montant", ordering="amount")
     def amount_display(self, obj: Payout) -> str:
@@ -191,7 +179,7 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutBatchAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("message_id", "created_at", "execution_date", "count", "total", "created_by")
     list_select_related = ("created_by",)
     actions = ("download", "mark_batch_paid")
@@ -208,12 +196,6 @@ class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "payout_list",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="compte débité")
     def debtor_account(self, obj: PayoutBatch) -> str:

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from invoices.models import Quote, QuoteLine
 
-from .billing import BillingDocumentAdmin, InvoiceLineInline, ReadOnly
+from .billing import PERIOD, TOTALS, BillingDocumentAdmin, InvoiceLineInline, ReadOnly
 
 
 class QuoteLineInline(InvoiceLineInline):
@@ -25,11 +25,8 @@ class QuoteAdmin(ReadOnly, BillingDocumentAdmin):
         "pdf_link",
         "provider",
         "client",
-        "period_start",
-        "period_end",
-        "total_ht",
-        "total_tva",
-        "total_ttc",
+        *PERIOD,
+        *TOTALS,
         "invoice",
         "notes",
     )

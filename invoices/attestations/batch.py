@@ -3,15 +3,14 @@
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from clients.mail import portal_url
 from clients.models import Client, Role, User
 
 from ..models import AttestationBatch, AttestationBatchItem, BatchItemStatus, BatchStatus
@@ -155,8 +154,7 @@ def remind_staff_of_missing_year(*, year: int) -> int:
         "year": year,
         "batch": AttestationBatch.objects.filter(year=year).first(),
         "deadline_year": year + 1,
-        "admin_url": settings.PORTAL_BASE_URL.rstrip("/")
-        + reverse("admin:invoices_attestationbatch_changelist"),
+        "admin_url": portal_url("admin:invoices_attestationbatch_changelist"),
     }
     send_mail(
         subject=f"Attestations fiscales {year} : à générer avant le 31 mars {year + 1}",

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.fields import actor_field
+
 
 class BatchStatus(models.TextChoices):
     RUNNING = "running", "En cours"
@@ -24,14 +26,7 @@ class AttestationBatch(models.Model):
     done = models.PositiveIntegerField("réussis", default=0)
     failed = models.PositiveIntegerField("en échec", default=0)
     created = models.PositiveIntegerField("nouvelles versions", default=0)
-    started_by = models.ForeignKey(
-        "clients.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="lancé par",
-    )
+    started_by = actor_field("lancé par")
     started_at = models.DateTimeField("lancé le", default=timezone.now)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
+from audit.fields import actor_field
+
 from .documents import (
     BillingDocument,
     BillingDocumentQuerySet,
@@ -219,9 +221,7 @@ class Payment(models.Model):
         blank=True,
     )
     reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
@@ -273,9 +273,7 @@ class PaymentReversal(models.Model):
     reversed_on = models.DateField("date de la reprise")
     reason = models.CharField("motif", max_length=200)
     reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    recorded_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from audit.fields import actor_field
 from clients.encryption import EncryptedCharField
 from clients.validators import validate_bic, validate_iban
 
@@ -29,9 +30,7 @@ class PayoutBatch(models.Model):
     debtor_bic = EncryptedCharField("BIC débité", max_length=11, validators=[validate_bic])
     total = models.DecimalField("montant total", max_digits=12, decimal_places=2)
     count = models.PositiveIntegerField("nombre de virements")
-    created_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, related_name="+", verbose_name="préparé par"
-    )
+    created_by = actor_field("préparé par", required=True)
     created_at = models.DateTimeField("préparé le", auto_now_add=True)
 
     class Meta:
@@ -80,14 +79,7 @@ class Payout(models.Model):
     cooperative_paid_at = models.DateTimeField("encaissé par la coopérative le")
     due_at = models.DateTimeField("à verser avant le")
     paid_at = models.DateTimeField("versé le", null=True, blank=True)
-    marked_by = models.ForeignKey(
-        "clients.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="versement constaté par",
-    )
+    marked_by = actor_field("versement constaté par")
     batch = models.ForeignKey(
         PayoutBatch,
         on_delete=models.PROTECT,

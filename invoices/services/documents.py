@@ -2,7 +2,7 @@
 saved or deleted) and its numbering. The kinds' services (billing.py, quotes.py) build on it
 and add their own steps; the kind's messages come from its model's `kind`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +15,8 @@ from .numbering import allocate_number
 
 @dataclass(frozen=True)
 class LineData:
+    """A line as typed or copied: each field is the ServiceLine column of the same name."""
+
     nature: ServiceNature
     service_date: date
     quantity: Decimal
@@ -26,15 +28,7 @@ class LineData:
     @classmethod
     def from_line(cls, line: ServiceLine) -> "LineData":
         """Return the data of a saved line, to copy it onto another document."""
-        return cls(
-            nature=line.nature,
-            service_date=line.service_date,
-            quantity=line.quantity,
-            unit_price_ttc=line.unit_price_ttc,
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            description=line.description,
-        )
+        return cls(**{field.name: getattr(line, field.name) for field in fields(cls)})
 
 
 def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) -> None:
@@ -67,17 +61,7 @@ def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[Servi
     link = type(document).line_link()
     objs = []
     for position, data in enumerate(lines):
-        line = link.model(
-            **{link.name: document},
-            nature=data.nature,
-            description=data.description,
-            service_date=data.service_date,
-            unit=data.unit,
-            quantity=data.quantity,
-            unit_price_ttc=data.unit_price_ttc,
-            vat_rate=data.vat_rate,
-            position=position,
-        )
+        line = link.model(**{link.name: document}, **vars(data), position=position)
         line.compute_totals()
         line.full_clean(exclude=[link.name])
         objs.append(line)

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from books.fec import read_fec
-from books.models import AccountingExport, AccountMapping, EReport
+from books.models import AccountingExport, AccountMapping, EReport, export_upload_to
 
 from ..invoices.conftest import PARIS
 
@@ -99,3 +99,11 @@ def test_without_vat_the_e_reporting_page_says_there_is_nothing_to_do(client, sa
     client.force_login(sam)
     answer = client.get(reverse("admin:books_ereport_add"), follow=True)
     assert "pas assujettie à la TVA" in answer.content.decode()
+
+
+def test_a_stored_export_keeps_its_name_after_the_random_prefix():
+    # The download names the file after the first "-": the prefix must never contain one.
+    export = AccountingExport(period_end=dt.date(2025, 12, 31))
+    for _ in range(200):
+        stored = export_upload_to(export, "732829320FEC20251231.txt")
+        assert stored.rsplit("/", 1)[-1].split("-", 1)[-1] == "732829320FEC20251231.txt"

@@ -164,6 +164,15 @@ def test_rules_are_read_from_the_rule_set_in_force(tax_rules):
     )
 
     assert rules.credit_rate == D("0.500")
+    for figure in (
+        "base_ceiling",
+        "majoration_per_person",
+        "majoration_shared_custody",
+        "majorated_ceiling_cap",
+        "invalidity_ceiling",
+        "january_advance_rate",
+    ):
+        assert getattr(rules, figure) == getattr(tax_rules, figure), figure
     assert rules.sub_ceilings == {
         "petit-bricolage": D("500.00"),
         "assistance-informatique": D("3000.00"),

@@ -245,6 +245,19 @@ def test_staff_start_a_year_from_the_admin_and_see_its_progress(
     assert "2 / 2 réussis" in changelist.content.decode()
 
 
+def test_the_start_page_explains_the_generation_and_offers_last_year(client, sam):
+    client.force_login(sam)
+
+    with time_machine.travel(dt.datetime(2026, 3, 1, 8, tzinfo=PARIS), tick=False):
+        response = client.get(reverse("admin:invoices_attestationbatch_start"))
+
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "Les attestations sont dues avant le 31 mars." in page
+    assert 'value="Lancer la génération"' in page
+    assert 'name="year" value="2025"' in page
+
+
 def test_the_admin_refuses_to_start_the_current_year(client, sam):
     client.force_login(sam)
 

@@ -48,6 +48,16 @@ class EventInline(admin.TabularInline):
         return False
 
 
+def _bulk_action(service: Callable, description: str, verb: str) -> Callable:
+    """Make an admin action that runs `service(request=…, by=…)` on each selected request."""
+
+    @admin.action(description=description)
+    def action(self: "PaymentRequestAdmin", request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, lambda obj: service(request=obj, by=request.user), verb)
+
+    return action
+
+
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(TriageAdmin):
     list_display = (
@@ -153,63 +163,46 @@ class PaymentRequestAdmin(TriageAdmin):
 
     # --- change view: advice and buttons --------------------------------------------------------
 
+    # The buttons of the change page: URL slug and name, the service, whether it takes the
+    # staff's note, and the message once done (formatted with the service's result).
+    BUTTONS = (
+        ("relancer", "retry", services.payment_request_retry, False,
+         "Envoi relancé : la demande repart à l'URSSAF."),
+        ("abandonner", "abandon", services.payment_request_abandon, True,
+         "Demande abandonnée : la facture se règle hors avance immédiate."),
+        ("corriger", "correct", services.payment_request_correct, False,
+         "Facture annulée par un avoir ; brouillon corrigible n° {result.pk} créé pour le "
+         "prestataire, qui l'émettra sous un nouveau numéro."),
+        ("traiter", "resolve", services.payment_request_resolve, True,
+         "Demande marquée traitée."),
+    )  # fmt: skip
+
     def get_urls(self):
         routes = [
-            ("relancer", self.retry_view, "retry"),
-            ("abandonner", self.abandon_view, "abandon"),
-            ("corriger", self.correct_view, "correct"),
-            ("traiter", self.resolve_view, "resolve"),
-            ("actualiser", self.refresh_view, "refresh"),
+            (slug, self._button_view(service, takes_note, done), name)
+            for slug, name, service, takes_note, done in self.BUTTONS
         ]
+        routes.append(("actualiser", self.refresh_view, "refresh"))
         return [
             *self.triage_urls([(slug, require_POST(view), name) for slug, view, name in routes]),
             *super().get_urls(),
         ]
 
-    def _run_one(self, request: HttpRequest, pk: int, run: Callable, done: str) -> HttpResponse:
-        obj = self.get_for_change(request, pk)
-        try:
-            result = run(obj)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, done.format(result=result))
-        return redirect(self.change_url(obj))
+    def _button_view(self, service: Callable, takes_note: bool, done: str) -> Callable:
+        """Make the view of a button: run `service` on the request, say what happened."""
 
-    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return self._run_one(
-            request,
-            pk,
-            lambda obj: services.payment_request_retry(request=obj, by=request.user),
-            "Envoi relancé : la demande repart à l'URSSAF.",
-        )
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            obj = self.get_for_change(request, pk)
+            note = {"note": request.POST.get("note", "").strip()} if takes_note else {}
+            try:
+                result = service(request=obj, by=request.user, **note)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, done.format(result=result))
+            return redirect(self.change_url(obj))
 
-    def abandon_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        note = request.POST.get("note", "").strip()
-        return self._run_one(
-            request,
-            pk,
-            lambda obj: services.payment_request_abandon(request=obj, by=request.user, note=note),
-            "Demande abandonnée : la facture se règle hors avance immédiate.",
-        )
-
-    def correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return self._run_one(
-            request,
-            pk,
-            lambda obj: services.payment_request_correct(request=obj, by=request.user).pk,
-            "Facture annulée par un avoir ; brouillon corrigible n° {result} créé pour le "
-            "prestataire, qui l'émettra sous un nouveau numéro.",
-        )
-
-    def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        note = request.POST.get("note", "").strip()
-        return self._run_one(
-            request,
-            pk,
-            lambda obj: services.payment_request_resolve(request=obj, by=request.user, note=note),
-            "Demande marquée traitée.",
-        )
+        return view
 
     def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_for_change(request, pk)
@@ -233,38 +226,19 @@ class PaymentRequestAdmin(TriageAdmin):
         for reason in refused:
             messages.warning(request, reason)
 
-    @admin.action(description="Relancer l'envoi (même facture)")
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_retry(request=obj, by=request.user),
-            "relancée(s)",
-        )
-
-    @admin.action(description="Abandonner (paiement hors avance immédiate)")
-    def abandon_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_abandon(request=obj, by=request.user),
-            "abandonnée(s)",
-        )
-
-    @admin.action(description="Corriger : annuler la facture par un avoir et préparer un brouillon")
-    def correct_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_correct(request=obj, by=request.user),
-            "remplacée(s) par un brouillon corrigible",
-        )
-
-    @admin.action(description="Marquer traitée")
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._bulk(
-            request,
-            queryset,
-            lambda obj: services.payment_request_resolve(request=obj, by=request.user),
-            "marquée(s) traitée(s)",
-        )
+    retry_selected = _bulk_action(
+        services.payment_request_retry, "Relancer l'envoi (même facture)", "relancée(s)"
+    )
+    abandon_selected = _bulk_action(
+        services.payment_request_abandon,
+        "Abandonner (paiement hors avance immédiate)",
+        "abandonnée(s)",
+    )
+    correct_selected = _bulk_action(
+        services.payment_request_correct,
+        "Corriger : annuler la facture par un avoir et préparer un brouillon",
+        "remplacée(s) par un brouillon corrigible",
+    )
+    resolve_selected = _bulk_action(
+        services.payment_request_resolve, "Marquer traitée", "marquée(s) traitée(s)"
+    )

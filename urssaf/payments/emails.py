@@ -9,10 +9,7 @@
 
 import logging
 
-from django.conf import settings
-from django.urls import reverse
-
-from clients.mail import send_templated_email
+from clients.mail import portal_url, send_templated_email
 from invoices.models import CreditNote, Invoice
 
 from ..emails import URSSAF_PARTICULIER_URL
@@ -52,7 +49,6 @@ def send_payment_email(*, kind: str, request_id: int) -> None:
 
 def _context(request: PaymentRequest) -> dict:
     invoice = request.invoice
-    base = settings.PORTAL_BASE_URL.rstrip("/")
     return {
         "request": request,
         "invoice": invoice,
@@ -63,15 +59,15 @@ def _context(request: PaymentRequest) -> dict:
         "client_share": invoice.total_ttc - invoice.credit_share - invoice.deposit_amount,
         "rejection": rejection_info(request.rejection_code) if request.rejection_code else None,
         "urssaf_url": URSSAF_PARTICULIER_URL,
-        "client_url": base + reverse("portal:invoice_detail", args=[invoice.code]),
-        "provider_url": base + reverse("provider:invoice_detail", args=[invoice.code]),
+        "client_url": portal_url("portal:invoice_detail", invoice.code),
+        "provider_url": portal_url("provider:invoice_detail", invoice.code),
         "reasons": [advice.explanation for _, advice in request.code_advice],
-        "draft_url": _draft_url(invoice, base),
+        "draft_url": _draft_url(invoice),
         "credit_note": CreditNote.objects.filter(invoice=invoice).first(),
     }
 
 
-def _draft_url(invoice, base: str) -> str:
+def _draft_url(invoice: Invoice) -> str:
     """The corrected draft's page, once "Corriger et renvoyer" made one; else empty."""
     replacement = Invoice.objects.filter(replaces=invoice).only("code").first()
-    return base + reverse("provider:invoice_detail", args=[replacement.code]) if replacement else ""
+    return portal_url("provider:invoice_detail", replacement.code) if replacement else ""

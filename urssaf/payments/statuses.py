@@ -68,175 +68,103 @@ _MIN = timedelta(minutes=1)
 _HOUR = timedelta(hours=1)
 
 
-def _row(code: str, description: str, category: Category, label: str = "", **options) -> StatusInfo:
-    return StatusInfo(code, label or PAYMENT_STATUS_LABELS[code], description, category, **options)
+@dataclass(frozen=True)
+class Cadence:
+    """How the poller watches a status (urssaf/payments/schedule.py); no interval: it is final."""
+
+    poll_every: timedelta | None
+    near_every: timedelta | None = None
+    watch_for: timedelta | None = None
 
 
-STATUSES: dict[str, StatusInfo] = {
-    row.code: row
-    for row in (
-        _row(
-            PaymentStatus.INTEGRATED,
-            "La demande de paiement a été reçue et acceptée par l'URSSAF.",
-            Category.WAITING,
-            can_change=True,
-            poll_every=_HOUR,
-            near_every=5 * _MIN,
-        ),
-        _row(
-            PaymentStatus.AWAITING_VALIDATION,
-            "Le client a été prévenu : il a 48 heures pour valider ou contester la demande "
-            "sur son espace URSSAF ; sans réponse, elle est validée automatiquement.",
-            Category.WAITING,
-            can_change=True,
-            poll_every=_HOUR,
-            near_every=5 * _MIN,
-        ),
-        _row(
-            PaymentStatus.VALIDATED,
-            "Validée (par le client ou automatiquement) : le prélèvement de la part du client "
-            "est lancé.",
-            Category.VALIDATED,
-            can_change=True,
-            poll_every=3 * _HOUR,
-            near_every=15 * _MIN,
-        ),
-        _row(
-            PaymentStatus.REFUSED,
-            "Le client a contesté la demande : elle ne sera pas payée. La facture est à "
-            "corriger et à renvoyer sous un nouveau numéro.",
-            Category.FAILED,
-            can_change=False,
-            poll_every=None,
-        ),
-        _row(
-            PaymentStatus.DEBITED,
-            "La part du client est prélevée ; l'URSSAF va verser la totalité à la coopérative.",
-            Category.VALIDATED,
-            can_change=True,
-            poll_every=3 * _HOUR,
-            near_every=15 * _MIN,
-        ),
-        _row(
-            PaymentStatus.DEBIT_REFUSED,
-            "Le prélèvement sur le compte du client a été rejeté par sa banque : la demande "
-            "est impayée et le compte URSSAF du client est bloqué.",
-            Category.FAILED,
-            can_change=True,
-            poll_every=6 * _HOUR,
-        ),
-        _row(
-            PaymentStatus.PAID,
-            "L'URSSAF a payé la facture à la coopérative.",
-            Category.PAID,
-            can_change=True,
-            poll_every=12 * _HOUR,
-            watch_for=SETTLED_WATCH,
-            money=Money.BOOK,
-        ),
-        _row(
-            PaymentStatus.CANCELLED,
-            "Annulée à la demande motivée de la coopérative.",
-            Category.FINAL,
-            can_change=False,
-            poll_every=None,
-            money=Money.REVERSE,
-        ),
-        _row(
-            PaymentStatus.CANCELLED_AFTER_UNPAID,
-            "Annulée après l'impayé du client : la facture est à régler directement.",
-            Category.FINAL,
-            can_change=False,
-            poll_every=None,
-            money=Money.REVERSE,
-        ),
-        _row(
-            PaymentStatus.CANCELLED_AFTER_RECOVERY,
-            "Annulée après recouvrement par la coopérative.",
-            Category.FINAL,
-            can_change=False,
-            poll_every=None,
-            money=Money.REVERSE,
-        ),
-        _row(
-            PaymentStatus.CANCELLED_SPECIFIC,
-            "Annulée pour une raison spécifique (code vu chez un seul éditeur, non confirmé).",
-            Category.FINAL,
-            can_change=False,
-            poll_every=None,
-            money=Money.REVERSE,
-            confirmed=False,
-        ),
-        _row(
-            PaymentStatus.RECOVERED,
-            "Impayé recouvré directement par la coopérative : l'avance de l'URSSAF est reprise "
-            "et le règlement du client est à enregistrer sur la facture.",
-            Category.FINAL,
-            can_change=True,
-            poll_every=24 * _HOUR,
-            watch_for=SETTLED_WATCH,
-            money=Money.REVERSE,
-        ),
-        _row(
-            PaymentStatus.PROVIDER_UNPAID,
-            "Impayé côté prestataire (code vu chez un seul éditeur, non confirmé).",
-            Category.FAILED,
-            can_change=True,
-            poll_every=6 * _HOUR,
-            confirmed=False,
-        ),
-        _row(
-            PaymentStatus.PROVIDER_SETTLED,
-            "Régularisée côté prestataire, traitée comme payée (code vu chez un seul éditeur, "
-            "non confirmé).",
-            Category.PAID,
-            can_change=True,
-            poll_every=24 * _HOUR,
-            watch_for=SETTLED_WATCH,
-            money=Money.BOOK,
-            confirmed=False,
-        ),
-        # Codes only other public lists mention (API.md §8.1: "not found anywhere").
-        _row(
-            "15",
-            "Aides calculées (statut non confirmé par la documentation).",
-            Category.WAITING,
-            label="Aides calculées",
-            can_change=True,
-            poll_every=_HOUR,
-            near_every=5 * _MIN,
-            confirmed=False,
-        ),
-        _row(
-            "80",
-            "En attente d'échanges avec l'URSSAF (statut non confirmé par la documentation).",
-            Category.WAITING,
-            label="En attente d'échanges",
-            can_change=True,
-            poll_every=6 * _HOUR,
-            confirmed=False,
-        ),
-        _row(
-            "90",
-            "Clôturée (statut non confirmé par la documentation).",
-            Category.FINAL,
-            label="Clôturée",
-            can_change=False,
-            poll_every=None,
-            confirmed=False,
-        ),
-        _row(
-            "100",
-            "Supprimée (statut non confirmé par la documentation).",
-            Category.FINAL,
-            label="Supprimée",
-            can_change=False,
-            poll_every=None,
-            money=Money.REVERSE,
-            confirmed=False,
-        ),
+# The cadences of the table, named for what the status waits on.
+NEXT_STEP_IN_HOURS = Cadence(_HOUR, near_every=5 * _MIN)  # the client's answer, a calculation
+NEXT_STEP_IN_DAYS = Cadence(3 * _HOUR, near_every=15 * _MIN)  # the debit, the transfer
+NO_DATE_EXPECTED = Cadence(6 * _HOUR)  # may change, nobody knows when
+SETTLED = Cadence(12 * _HOUR, watch_for=SETTLED_WATCH)  # may still bounce (60/111/112/120)
+SETTLED_RARELY_MOVED = Cadence(24 * _HOUR, watch_for=SETTLED_WATCH)
+FINAL = Cadence(None)
+
+
+def _row(
+    code: str,
+    category: Category,
+    cadence: Cadence,
+    description: str,
+    *,
+    label: str = "",
+    money: Money = Money.NONE,
+    confirmed: bool = True,
+) -> tuple[str, StatusInfo]:
+    info = StatusInfo(
+        code,
+        label or PAYMENT_STATUS_LABELS[code],
+        description,
+        category,
+        can_change=cadence.poll_every is not None,
+        poll_every=cadence.poll_every,
+        near_every=cadence.near_every,
+        watch_for=cadence.watch_for,
+        money=money,
+        confirmed=confirmed,
     )
-}
+    return code, info
+
+
+_UNCONFIRMED = "(code vu chez un seul éditeur, non confirmé)"
+_UNDOCUMENTED = "(statut non confirmé par la documentation)"
+_S = PaymentStatus
+_C = Category
+# fmt: off
+STATUSES: dict[str, StatusInfo] = dict((
+    _row(_S.INTEGRATED, _C.WAITING, NEXT_STEP_IN_HOURS,
+         "La demande de paiement a été reçue et acceptée par l'URSSAF."),
+    _row(_S.AWAITING_VALIDATION, _C.WAITING, NEXT_STEP_IN_HOURS,
+         "Le client a été prévenu : il a 48 heures pour valider ou contester la demande "
+         "sur son espace URSSAF ; sans réponse, elle est validée automatiquement."),
+    _row(_S.VALIDATED, _C.VALIDATED, NEXT_STEP_IN_DAYS,
+         "Validée (par le client ou automatiquement) : le prélèvement de la part du client "
+         "est lancé."),
+    _row(_S.REFUSED, _C.FAILED, FINAL,
+         "Le client a contesté la demande : elle ne sera pas payée. La facture est à "
+         "corriger et à renvoyer sous un nouveau numéro."),
+    _row(_S.DEBITED, _C.VALIDATED, NEXT_STEP_IN_DAYS,
+         "La part du client est prélevée ; l'URSSAF va verser la totalité à la coopérative."),
+    _row(_S.DEBIT_REFUSED, _C.FAILED, NO_DATE_EXPECTED,
+         "Le prélèvement sur le compte du client a été rejeté par sa banque : la demande "
+         "est impayée et le compte URSSAF du client est bloqué."),
+    _row(_S.PAID, _C.PAID, SETTLED,
+         "L'URSSAF a payé la facture à la coopérative.", money=Money.BOOK),
+    _row(_S.CANCELLED, _C.FINAL, FINAL,
+         "Annulée à la demande motivée de la coopérative.", money=Money.REVERSE),
+    _row(_S.CANCELLED_AFTER_UNPAID, _C.FINAL, FINAL,
+         "Annulée après l'impayé du client : la facture est à régler directement.",
+         money=Money.REVERSE),
+    _row(_S.CANCELLED_AFTER_RECOVERY, _C.FINAL, FINAL,
+         "Annulée après recouvrement par la coopérative.", money=Money.REVERSE),
+    _row(_S.CANCELLED_SPECIFIC, _C.FINAL, FINAL,
+         f"Annulée pour une raison spécifique {_UNCONFIRMED}.",
+         money=Money.REVERSE, confirmed=False),
+    _row(_S.RECOVERED, _C.FINAL, SETTLED_RARELY_MOVED,
+         "Impayé recouvré directement par la coopérative : l'avance de l'URSSAF est reprise "
+         "et le règlement du client est à enregistrer sur la facture.", money=Money.REVERSE),
+    _row(_S.PROVIDER_UNPAID, _C.FAILED, NO_DATE_EXPECTED,
+         f"Impayé côté prestataire {_UNCONFIRMED}.", confirmed=False),
+    _row(_S.PROVIDER_SETTLED, _C.PAID, SETTLED_RARELY_MOVED,
+         f"Régularisée côté prestataire, traitée comme payée {_UNCONFIRMED}.",
+         money=Money.BOOK, confirmed=False),
+    # Codes only other public lists mention (API.md §8.1: "not found anywhere").
+    _row("15", _C.WAITING, NEXT_STEP_IN_HOURS, f"Aides calculées {_UNDOCUMENTED}.",
+         label="Aides calculées", confirmed=False),
+    _row("80", _C.WAITING, NO_DATE_EXPECTED,
+         f"En attente d'échanges avec l'URSSAF {_UNDOCUMENTED}.",
+         label="En attente d'échanges", confirmed=False),
+    _row("90", _C.FINAL, FINAL, f"Clôturée {_UNDOCUMENTED}.",
+         label="Clôturée", confirmed=False),
+    _row("100", _C.FINAL, FINAL, f"Supprimée {_UNDOCUMENTED}.",
+         label="Supprimée", money=Money.REVERSE, confirmed=False),
+))
+# fmt: on
 
 # An unknown code may still change: poll it like a slow status and show it to the staff.
 UNKNOWN_POLL_EVERY = 6 * _HOUR

@@ -232,15 +232,8 @@ class AIRegistrationAdmin(TriageAdmin):
         registration = self._get_for_change(request, pk)
         client = registration.client
         form = AIStaffCorrectionForm(request.POST or None, instance=client)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.ai_client_prepare(
-                    client=client, data=form.registration_data(), by=request.user
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return self._resend(request, registration)
+        if request.method == "POST" and form.save_through_service(by=request.user):
+            return self._resend(request, registration)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Corriger et renvoyer — {client.full_name}",

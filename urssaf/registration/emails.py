@@ -2,10 +2,7 @@
 
 import logging
 
-from django.conf import settings
-from django.urls import reverse
-
-from clients.mail import send_templated_email
+from clients.mail import portal_url, send_templated_email
 from clients.models import AI_ACTIVATION_LINK_VALIDITY
 
 from ..emails import URSSAF_PARTICULIER_URL
@@ -34,7 +31,6 @@ def send_ai_email(*, kind: str, registration_id: int) -> None:
 
 def _context(registration: AIRegistration) -> dict:
     client = registration.client
-    base = settings.PORTAL_BASE_URL.rstrip("/")
     return {
         "client": client,
         "cooperative": client.cooperative,
@@ -44,7 +40,7 @@ def _context(registration: AIRegistration) -> dict:
         "link_days": AI_ACTIVATION_LINK_VALIDITY.days,
         "advice": registration.client_advice,
         "urssaf_url": URSSAF_PARTICULIER_URL,
-        "portal_url": base + reverse("portal:ai_status"),
+        "portal_url": portal_url("portal:ai_status"),
         # Without a portal account yet, the way in is the self-registration with an invoice.
-        "signup_url": None if client.user_id else base + reverse("signup:start"),
+        "signup_url": None if client.user_id else portal_url("signup:start"),
     }

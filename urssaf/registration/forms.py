@@ -14,10 +14,18 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from clients.communes import Commune, commune_on, normalize_name, search_communes
-from clients.forms import ClientForm, collapse_spaces, normalize_department, refuse_symbols
-from clients.models import FRANCE_INSEE_CODE, Civility
+from clients.forms import (
+    ClientForm,
+    add_service_errors,
+    address_fieldset,
+    collapse_spaces,
+    normalize_department,
+    refuse_symbols,
+)
+from clients.models import FRANCE_INSEE_CODE, Civility, User
 from clients.validators import normalize_iban, validate_bic, validate_iban
 
+from . import services
 from .particulier import BIC_FORMAT, BIC_RE
 from .rules import APA_PCH, NO_TAX_RETURN, birth_date_problem
 
@@ -149,17 +157,7 @@ class AIRegistrationForm(ClientForm):
                 Row(Column("email"), Column("email_confirmation")),
                 "mobile_phone",
             ),
-            Fieldset(
-                "Adresse",
-                Row(
-                    Column("street_number", css_class="col-md-2"),
-                    Column("street_letter", css_class="col-md-2"),
-                    Column("street_type", css_class="col-md-3"),
-                    Column("street_name"),
-                ),
-                Row(Column("address_complement"), Column("lieu_dit")),
-                Row(Column("postal_code"), Column("city"), Column("city_insee_code")),
-            ),
+            address_fieldset(),
             Fieldset(
                 "Compte à prélever",
                 Row(Column("iban"), Column("bic", css_class="col-md-4")),
@@ -245,6 +243,18 @@ class AIRegistrationForm(ClientForm):
     def registration_data(self) -> dict:
         """Return the client fields to store, without the form-only questions."""
         return {field: self.cleaned_data[field] for field in self.Meta.fields}
+
+    def save_through_service(self, *, by: User) -> bool:
+        """Validate, then store the client's fields through `ai_client_prepare` (checked and
+        audited there). Return True once stored; else the errors are on the form."""
+        if not self.is_valid():
+            return False
+        try:
+            services.ai_client_prepare(client=self.instance, data=self.registration_data(), by=by)
+        except forms.ValidationError as exc:
+            add_service_errors(self, exc)
+            return False
+        return True
 
 
 def _communes_named(label: str, birth_date: dt.date, department: str = "") -> list[Commune]:

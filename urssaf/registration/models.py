@@ -1,9 +1,9 @@
 """Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
 
 from ..triage.models import TriageQuerySet, TriageRecord
@@ -45,14 +45,7 @@ class AIRegistration(TriageRecord):
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="ai_registrations"
     )
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="lancée par",
-    )
+    started_by = actor_field("lancée par")
     origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)
     created_at = models.DateTimeField("créée le", auto_now_add=True, db_index=True)
     state = models.CharField(

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients import ratelimit
 from clients.access import client_required, provider_required
-from clients.forms import add_service_errors
 from clients.models import Client
 from clients.views.provider import get_client_for_provider
 
@@ -154,16 +153,9 @@ def _form_page(
         messages.info(request, START_REFUSED[client.ai_status])
         return redirect(back_url)
     form = AIRegistrationForm(request.POST or None, instance=client)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.ai_client_prepare(
-                client=client, data=form.registration_data(), by=request.user
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            query = f"?{KNOWN_ELSEWHERE_PARAM}=1" if form.cleaned_data["known_elsewhere"] else ""
-            return redirect(confirm_url + query)
+    if request.method == "POST" and form.save_through_service(by=request.user):
+        query = f"?{KNOWN_ELSEWHERE_PARAM}=1" if form.cleaned_data["known_elsewhere"] else ""
+        return redirect(confirm_url + query)
     return render(
         request,
         "urssaf/registration_form.html",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from audit.services import audit_trail
+from clients.admin.filters import DefaultChoiceFilter
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from .models import TriageRecord
@@ -24,7 +25,7 @@ from .models import TriageRecord
 JOURNAL_LENGTH = 20
 
 
-class OpenTriageFilter(admin.SimpleListFilter):
+class OpenTriageFilter(DefaultChoiceFilter):
     """Defaults to what is left to do; another choice narrows or widens the queue.
 
     Subclasses give `middle_choices` (the states between "to do" and "everything") and the
@@ -35,6 +36,7 @@ class OpenTriageFilter(admin.SimpleListFilter):
     parameter_name = "suivi"
     LEFT_TO_DO = "a_traiter"
     EVERYTHING = "tout"
+    default = LEFT_TO_DO
     todo_label = "À traiter"
     everything_label = "Tout"
     middle_choices: list[tuple[str, str]] = []
@@ -47,21 +49,12 @@ class OpenTriageFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value() or self.LEFT_TO_DO
+        value = self.current
         if value == self.LEFT_TO_DO:
             return queryset.in_triage()
         if value == self.EVERYTHING:
             return queryset
         return queryset.filter(triage_state=value)
-
-    def choices(self, changelist):
-        current = self.value() or self.LEFT_TO_DO
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
 
 
 class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):

@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+
+from audit.fields import actor_field
 
 from ..exceptions import UrssafErrorDetail
 from .advice import AdviceTable, Bucket
@@ -50,14 +51,7 @@ class TriageRecord(models.Model):
     triage_state = models.CharField("suivi", max_length=16, choices=TriageState.choices, blank=True)
     triage_since = models.DateTimeField("à traiter depuis", null=True, blank=True)
     triage_note = models.TextField("note de l'équipe", blank=True)
-    triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="traitée par",
-    )
+    triaged_by = actor_field("traitée par")
     triaged_at = models.DateTimeField("traitée le", null=True, blank=True)
 
     # The fields `open_triage` writes, for a save limited to them.

@@ -187,13 +187,7 @@ class Command(BaseCommand):
         end = min(_add_months(start, 1) - dt.timedelta(days=1), today)
         if Invoice.objects.filter(provider=provider, client=client, period_start=start).exists():
             return 0
-        invoice = services.invoice_create_draft(
-            provider=provider,
-            client=client,
-            period_start=start,
-            period_end=end,
-            lines=_lines(start, end, natures, rng),
-        )
+        invoice = _draft(services.invoice_create_draft, provider, client, start, end, natures, rng)
         if back > 0:
             self._issue_and_pay(invoice, provider, end, today, rng)
         return 1
@@ -204,13 +198,7 @@ class Command(BaseCommand):
         if Quote.objects.filter(provider=provider, client=client, period_start=start).exists():
             return 0
         end = _add_months(start, 1) - dt.timedelta(days=1)
-        quote = services.quote_create_draft(
-            provider=provider,
-            client=client,
-            period_start=start,
-            period_end=end,
-            lines=_lines(start, end, natures, rng),
-        )
+        quote = _draft(services.quote_create_draft, provider, client, start, end, natures, rng)
         services.quote_send(quote=quote, by=provider.user)
         return 1
 
@@ -244,6 +232,17 @@ class Command(BaseCommand):
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     return day.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+def _draft(create, provider, client, start: dt.date, end: dt.date, natures: dict, rng):
+    """Create the draft (invoice or quote: `create` is the kind's service) of the period."""
+    return create(
+        provider=provider,
+        client=client,
+        period_start=start,
+        period_end=end,
+        lines=_lines(start, end, natures, rng),
+    )
 
 
 def _lines(start: dt.date, end: dt.date, natures: dict, rng) -> list[LineData]:

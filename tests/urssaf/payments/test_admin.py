@@ -110,11 +110,12 @@ def test_a_request_urssaf_is_still_processing_cannot_be_abandoned(
 def test_correcting_cancels_the_invoice_and_prepares_a_draft_for_a_new_number(staff, refused, sam):
     old = refused.invoice
 
-    staff.post(change_url(refused, "correct"))
+    response = staff.post(change_url(refused, "correct"), follow=True)
 
     refused.refresh_from_db()
     old.refresh_from_db()
     draft = Invoice.objects.exclude(pk=old.pk).get()
+    assert f"brouillon corrigible n° {draft.pk} créé" in response.content.decode()
     assert refused.state == RequestState.SUPERSEDED
     assert old.status == InvoiceStatus.CANCELLED
     assert (draft.status, draft.number, draft.provider, draft.client) == (

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.services import audit_trail
@@ -195,6 +196,23 @@ def test_an_invalid_form_saves_nothing_and_says_why(as_carol, alice):
     assert response.status_code == HTTPStatus.OK
     assert "Rien n'a été envoyé" in text(response)
     assert "Madame ou Monsieur" in text(response)
+    alice.refresh_from_db()
+    assert alice.iban == ""
+
+
+def test_a_refusal_by_the_service_shows_under_its_field_and_goes_no_further(
+    as_carol, alice, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError({"email": ["Adresse refusée par le service."]})
+
+    monkeypatch.setattr("urssaf.registration.services.ai_client_prepare", refuse)
+    url = reverse("provider:client_ai_register", args=[alice.code])
+
+    response = as_carol.post(url, form_data_for(alice))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"].errors["email"] == ["Adresse refusée par le service."]
     alice.refresh_from_db()
     assert alice.iban == ""
 
