@@ -101,11 +101,14 @@ AUTOMATIC_TRANSITIONS = {
     PaymentStatus.DEBITED: (PaymentStatus.PAID, TRANSFER_DELAY_AFTER_DEBIT),
 }
 # Control actions (staff, the client's space, the bank): action → {from status: to status}.
-# A paid request can still bounce to 60 (CAERP: "payée is not always final", API.md §8.1).
+# The debit is initiated at 30 ("validée, le prélèvement a été initié"), so it can bounce from
+# 30 as well as from 50 (API.md §0.3); a paid request can still bounce to 60 (CAERP: "payée is
+# not always final", API.md §8.1).
 ACTION_TRANSITIONS = {
     "validate": {PaymentStatus.AWAITING_VALIDATION: PaymentStatus.VALIDATED},
     "contest": {PaymentStatus.AWAITING_VALIDATION: PaymentStatus.REFUSED},
     "refuse-debit": {
+        PaymentStatus.VALIDATED: PaymentStatus.DEBIT_REFUSED,
         PaymentStatus.DEBITED: PaymentStatus.DEBIT_REFUSED,
         PaymentStatus.PAID: PaymentStatus.DEBIT_REFUSED,
     },

@@ -29,7 +29,7 @@ from .constants import (
 )
 from .errors import error, validation_error
 from .nomenclature import PaymentStatus
-from .schema import DATE_PATTERN, DEMANDE, parse_date, validate
+from .schema import DEMANDE, SEARCH_DATE_PATTERN, parse_date, validate
 from .web import dumps
 
 CENT = Decimal("0.01")
@@ -297,8 +297,9 @@ def _search_problems(body: dict) -> list[dict]:
             problems.append(validation_error(name, f"{MAX_SEARCH_KEYS} éléments au maximum"))
     for name in ("dateDebut", "dateFin"):
         value = body.get(name)
-        if value is not None and not (isinstance(value, str) and re.fullmatch(DATE_PATTERN, value)):
-            problems.append(validation_error(name, "doit être une date AAAA-MM-JJTHH:MM:SSZ"))
+        valid = isinstance(value, str) and re.fullmatch(SEARCH_DATE_PATTERN, value)
+        if value is not None and not valid:
+            problems.append(validation_error(name, "doit être une date AAAA-MM-JJTHH:MM:SS[Z]"))
     return problems
 
 

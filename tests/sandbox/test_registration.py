@@ -312,8 +312,6 @@ def test_a_body_that_is_not_json_is_a_validation_error(sandbox, token):
             {"adressePostale__codeTypeVoie": None, "adressePostale__libelleVoie": None},
             "ERR_CONTACT_ADRESSE_INFORMATION_SUPPLEMENTAIRE",
         ),
-        ({"adressePostale__codePostal": "75001"}, "ERR_CONTACT_ADRESSE_COMMUNE"),
-        ({"adressePostale__codeCommune": "96001"}, "ERR_CONTACT_ADRESSE_COMMUNE"),
         ({"coordonneeBancaire__iban": "FR7630006000011234567890188"}, "ERR_COORDONNEES_BANCAIRES"),
         ({"coordonneeBancaire__bic": "AGRIXXPP"}, "ERR_COORDONNEES_BANCAIRES"),
     ],
@@ -323,6 +321,17 @@ def test_a_business_rule_gives_urssafs_code(register, changes, code):
 
     assert response.status_code == 400
     assert codes(response.json()) == [code]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"adressePostale__codePostal": "75001"}, {"adressePostale__codeCommune": "96001"}],
+)
+def test_an_address_whose_commune_cannot_be_checked_is_not_rejected(register, changes):
+    # The swagger says no existence check is done on codeCommune/libelleCommune (API.md §0.6).
+    response = register(registration(**changes))
+
+    assert response.status_code == 200, response.text
 
 
 def test_a_complement_alone_is_enough_for_an_address(register):
