@@ -417,6 +417,11 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(ai_status=AIStatus.ACTIVE)
 
 
+def street_type_choices() -> list[tuple[str, str]]:
+    """Return URSSAF's street types (defined at the end of this module) by label."""
+    return sorted(STREET_TYPES.items(), key=lambda item: item[1])
+
+
 class Client(models.Model):
     """A private individual who buys services from the cooperative's members."""
 
@@ -468,7 +473,11 @@ class Client(models.Model):
         choices=[("B", "bis"), ("T", "ter"), ("Q", "quater"), ("C", "quinquies")],
     )
     street_type = models.CharField(
-        "type de voie", max_length=4, blank=True, help_text="Code URSSAF, ex. R pour rue."
+        "type de voie",
+        max_length=4,
+        blank=True,
+        choices=street_type_choices,
+        help_text="Code URSSAF, ex. R pour rue.",
     )
     street_name = models.CharField("libellé de la voie", max_length=28, blank=True)
     address_complement = models.CharField("complément d'adresse", max_length=38, blank=True)
@@ -595,22 +604,41 @@ class Client(models.Model):
         return STREET_TYPES.get(self.street_type, self.street_type)
 
 
-# The URSSAF list of street-type codes is in its official PDF, which we do not have; these are
-# the usual La Poste/FANTOIR abbreviations, `R` being the one confirmed by URSSAF's examples.
+# URSSAF's list of street-type codes (codeTypeVoie), from a client citing the official PDF
+# v1-1-1 (shared/urssaf/API.md §0.1). Any other code, such as QUA or CRS, is refused with
+# ERR_CONTACT_ADRESSE_TYPE_VOIE; migration 0005 moved stored addresses to this list.
 STREET_TYPES = {
-    "R": "rue",
-    "AV": "avenue",
-    "BD": "boulevard",
-    "CHE": "chemin",
-    "IMP": "impasse",
-    "PL": "place",
     "ALL": "allée",
-    "RTE": "route",
-    "QUA": "quai",
-    "CRS": "cours",
-    "SQ": "square",
-    "PAS": "passage",
-    "RES": "résidence",
-    "LOT": "lotissement",
+    "AV": "avenue",
+    "BAT": "bâtiment",
+    "BD": "boulevard",
+    "C": "cours",
+    "CAN": "canal",
+    "CHE": "chemin",
+    "CHS": "chaussée",
+    "CI": "cité",
+    "CL": "clos",
+    "COG": "cottage",
+    "FG": "faubourg",
     "HAM": "hameau",
+    "IMB": "immeuble",
+    "IMP": "impasse",
+    "LOT": "lotissement",
+    "MAI": "maison",
+    "MTE": "montée",
+    "PAR": "parc",
+    "PAS": "passage",
+    "PAV": "pavillon",
+    "PL": "place",
+    "POR": "porte",
+    "Q": "quai",
+    "QU": "quartier",
+    "R": "rue",
+    "RAM": "rampe",
+    "RES": "résidence",
+    "RTE": "route",
+    "RUL": "ruelle",
+    "SEN": "sentier",
+    "SQ": "square",
+    "VO": "voie",
 }

@@ -43,12 +43,11 @@ DOM_BIRTH_COMMUNE_QUIRK = True
 # URSSAF returns several errors in one list (the format allows it) although CAERP saw only one
 # at a time (API.md §3.3): the sandbox reports every schema error of a request at once.
 VALIDATION_ERROR_PREFIX = "inputParticulier"
-# The street-type list is in the official PDF we do not have (API.md §8.5): the usual
-# FANTOIR/La Poste abbreviations, R (rue) being the one URSSAF's examples confirm.
+# URSSAF's codeTypeVoie list, from a client citing the official PDF v1-1-1 (API.md §0.1): any
+# other code (QUA, CRS, CITE, QUAI…) is answered ERR_CONTACT_ADRESSE_TYPE_VOIE.
 _STREET_TYPE_WORDS = (
-    "ALL AV BD CAR CHE CHS CITE CLOS COR CRS DOM ESP FG GR HAM HLM IMP LD LOT MAR MTE PARC "
-    "PAS PL PLN PLT PONT PRO PRV QUA QUAI R RES RLE ROC RPT RTE SEN SQ TPL TRA VLA VOIE VLGE "
-    "ZA ZAC ZI"
+    "ALL AV BAT BD C CAN CHE CHS CI CL COG FG HAM IMB IMP LOT MAI MTE PAR PAS PAV PL POR Q QU R "
+    "RAM RES RTE RUL SEN SQ VO"
 )
 STREET_TYPES = frozenset(_STREET_TYPE_WORDS.split())
 STREET_LETTERS = frozenset("BTQC")  # bis, ter, quater, quinquiès (API.md §3.1)

@@ -307,6 +307,9 @@ def test_a_body_that_is_not_json_is_a_validation_error(sandbox, token):
         ({"adressePostale__codeTypeVoie": None}, "ERR_CONTACT_ADRESSE_TYPEVOIE"),
         ({"adressePostale__libelleVoie": None}, "ERR_CONTACT_ADRESSE_LIBELLEVOIE"),
         ({"adressePostale__codeTypeVoie": "XYZ"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
+        # Not in the official list although common elsewhere (API.md §0.1).
+        ({"adressePostale__codeTypeVoie": "QUA"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
+        ({"adressePostale__codeTypeVoie": "CRS"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
         ({"adressePostale__lettreVoie": "Z"}, "ERR_CONTACT_ADRESSE_LETTRE_VOIE"),
         (
             {"adressePostale__codeTypeVoie": None, "adressePostale__libelleVoie": None},
@@ -321,6 +324,13 @@ def test_a_business_rule_gives_urssafs_code(register, changes, code):
 
     assert response.status_code == 400
     assert codes(response.json()) == [code]
+
+
+@pytest.mark.parametrize("street_type", ["Q", "C", "CI", "VO"])
+def test_official_street_types_are_accepted(register, street_type):
+    response = register(registration(adressePostale__codeTypeVoie=street_type))
+
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(
