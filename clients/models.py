@@ -515,6 +515,11 @@ class Client(models.Model):
     )
     # The day URSSAF reports the link active: no payment request may cover services before it.
     ai_activated_on = models.DateField("avance immédiate active depuis le", null=True, blank=True)
+    # The moment, to the minute, when URSSAF's statut.description carries a time of day
+    # (API.md §0.2): a service of the activation day counts only from then on.
+    ai_activated_at = models.DateTimeField(
+        "avance immédiate active depuis (heure)", null=True, blank=True
+    )
     ai_failed_at = models.DateTimeField("échec le", null=True, blank=True)
     ai_status_note = models.TextField("motif (échec, inéligibilité)", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -559,6 +564,20 @@ class Client(models.Model):
     @property
     def has_active_ai(self) -> bool:
         return self.ai_status == AIStatus.ACTIVE
+
+    @property
+    def ai_active_since(self) -> dt.datetime | None:
+        """Return the moment the avance immédiate became active, to the minute.
+
+        Without a recorded time (URSSAF's description gave only the day), the start of that
+        day in Paris.
+        """
+        if self.ai_activated_at is not None:
+            return self.ai_activated_at
+        if self.ai_activated_on is None:
+            return None
+        midnight = dt.datetime.combine(self.ai_activated_on, dt.time())
+        return timezone.make_aware(midnight, timezone.get_default_timezone())
 
     @property
     def ai_activation_deadline(self) -> dt.datetime | None:

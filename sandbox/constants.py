@@ -28,8 +28,9 @@ REGISTRATION_SUCCESS_STATUS = 200  # 200 or 201 (API.md §3.2: unconfirmed, most
 REREGISTRATION_BEHAVIOUR = "error"
 # The activation e-mail's link; past it the link is "APPAREILLAGE_NF" (sandbox choice).
 ACTIVATION_LINK_VALIDITY = timedelta(days=7)
-# "statut.description" once active: the activation date (API.md §4, exact text unconfirmed).
-ACTIVATION_DESCRIPTION_FORMAT = "%d/%m/%Y"
+# "statut.description" once active: the activation date and time, French local time (API.md
+# §4, §0.2: a client run against URSSAF's test environment reads `dd/mm/yyyy hh:mm(:ss)`).
+ACTIVATION_DESCRIPTION_FORMAT = "%d/%m/%Y %H:%M"
 # GET /particulier answers an object (API.md §4: "either an object or an array").
 GET_PARTICULIER_AS_LIST = False
 # `statut.etat`: "OK" when valid; other values are unconfirmed (API.md §4).

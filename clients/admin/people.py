@@ -226,6 +226,7 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "ai_sent_at",
         "ai_awaiting_since",
         "ai_activated_on",
+        "ai_activated_at",
         "ai_failed_at",
         "ai_status_note",
     )
@@ -275,6 +276,7 @@ class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
                     "ai_sent_at",
                     "ai_awaiting_since",
                     "ai_activated_on",
+                    "ai_activated_at",
                     "ai_failed_at",
                     "ai_status_note",
                 )

@@ -26,7 +26,7 @@ from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
 from ..templatetags.fr_format import euros
-from .documents import DocumentScreens, draft_form, get_document, run_service
+from .documents import DocumentScreens, document_notices, draft_form, get_document, run_service
 from .pdf import invoice_document_context
 
 INVOICES_PER_PAGE = 25
@@ -180,6 +180,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
     context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
+    context["rule_notices"] = document_notices(invoice, context["lines"])
     return render(request, "provider/invoice_detail.html", context)
 
 

@@ -57,15 +57,19 @@ def test_a_known_taxpayer_is_registered_and_pending_activation(sandbox, register
     assert answer["statut"]["etat"] != "OK"
 
 
-def test_activation_validates_the_link_with_its_french_date(sandbox, register, status):
-    # 23:30 UTC on 2 March is already 3 March in Paris.
+def test_activation_validates_the_link_with_its_french_date_and_time(sandbox, register, status):
+    # 23:30 UTC on 2 March is already 3 March, 00:30, in Paris.
     sandbox.set_now(REGISTERED_AT.replace(hour=23, minute=30))
     id_client = register(ALICE).json()["idClient"]
 
     sandbox.activate(id_client)
 
     statut = status(idClient=id_client).json()["statut"]
-    assert statut == {"code": "APPAREILLAGE_VALIDE", "etat": "OK", "description": "03/03/2026"}
+    assert statut == {
+        "code": "APPAREILLAGE_VALIDE",
+        "etat": "OK",
+        "description": "03/03/2026 00:30",
+    }
 
 
 def test_identity_is_compared_without_case_accents_or_extra_spaces(sandbox, register):
