@@ -106,3 +106,13 @@ def test_masking_reaches_nested_fields_and_form_bodies():
         "grant_type": "client_credentials",
         "client_secret": "***",
     }
+
+
+def test_by_default_the_command_starts_its_own_sandbox_and_stops_it(tmp_path, capsys):
+    call_command("urssaf_qualification", "--output", str(tmp_path))
+
+    [folder] = tmp_path.iterdir()
+    data = json.loads((folder / "report.json").read_text("utf-8"))
+    assert data["green"] is True
+    assert data["base_url"].startswith("http://127.0.0.1:")
+    assert "Rapport :" in capsys.readouterr().out

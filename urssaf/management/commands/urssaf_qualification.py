@@ -126,3 +126,4 @@ def _sandbox_process(data_dir: str):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        process.stdout.close()
