@@ -8,7 +8,7 @@ from django.apps import apps
 from clients.models import STREET_TYPES, Client
 from tests.factories import ClientFactory
 
-migration = importlib.import_module("clients.migrations.0005_street_types_official_urssaf_list")
+migration = importlib.import_module("clients.migrations.0006_street_types_official_urssaf_list")
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0005_street_types_official_urssaf_list'),
+        ('clients', '0006_street_types_official_urssaf_list'),
     ]
 
     operations = [

@@ -28,7 +28,7 @@ def to_official_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0004_account_invitations_link_requests_contact_checks"),
+        ("clients", "0005_cooperative_vat"),
     ]
 
     # Backwards: the new codes are URSSAF's own and stay valid; nothing to undo.
