@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import CENT, Invoice, InvoiceStatus, ServiceNature, TaxRuleSet, Unit
+from .models import CENT, Invoice, InvoiceLine, InvoiceStatus, ServiceNature, TaxRuleSet, Unit
 from .templatetags.fr_format import euros
 
 MAX_DEPOSIT_SHARE = Decimal("0.5")  # ERR_MONTANT_ACOMPTE: acompte ≤ 50 % of the invoice
@@ -347,8 +347,6 @@ def limits_on(day: dt.date) -> dict[int, NatureLimit] | None:
 
 def spent_in_year(*, client, year: int, natures, excluding=None) -> dict[int, Decimal]:
     """Return, per nature, the TTC of the client's invoices of `year` issued or paid."""
-    from .models import InvoiceLine
-
     rows = (
         InvoiceLine.objects.filter(
             invoice__client=client,
