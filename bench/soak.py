@@ -282,8 +282,15 @@ def activate_clients(count: int, remote: SandboxRemote) -> tuple[list[Client], l
         remote.activate(client.urssaf_id_client)
         client.ai_status = AIStatus.ACTIVE
         client.ai_activated_on = timezone.localdate(activated)
+        client.ai_activated_at = activated
         client.save(
-            update_fields=["birth_name", "urssaf_id_client", "ai_status", "ai_activated_on"]
+            update_fields=[
+                "birth_name",
+                "urssaf_id_client",
+                "ai_status",
+                "ai_activated_on",
+                "ai_activated_at",
+            ]
         )
     remote.set_now(real_now)
     return people, providers

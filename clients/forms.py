@@ -14,11 +14,11 @@ from .communes import birth_commune_candidates, commune_on
 from .countries import country_choices
 from .models import (
     FRANCE_INSEE_CODE,
-    STREET_TYPES,
     Civility,
     Client,
     mobile_phone_validator,
     postal_code_validator,
+    street_type_choices,
 )
 
 # URSSAF's patterns (shared/urssaf/API.md §3.1), with `[^\W\d_]` standing for \pL, which
@@ -119,7 +119,7 @@ class ClientForm(forms.ModelForm):
     street_type = forms.ChoiceField(
         label="Type de voie",
         required=False,
-        choices=[("", "—"), *sorted(STREET_TYPES.items(), key=lambda item: item[1])],
+        choices=[("", "—"), *street_type_choices()],
     )
 
     class Meta:

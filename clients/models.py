@@ -410,6 +410,11 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(ai_status=AIStatus.ACTIVE)
 
 
+def street_type_choices() -> list[tuple[str, str]]:
+    """Return URSSAF's street types (defined at the end of this module) by label."""
+    return sorted(STREET_TYPES.items(), key=lambda item: item[1])
+
+
 class Client(models.Model):
     """A private individual who buys services from the cooperative's members."""
 
@@ -486,7 +491,11 @@ class Client(models.Model):
         choices=[("B", "bis"), ("T", "ter"), ("Q", "quater"), ("C", "quinquies")],
     )
     street_type = models.CharField(
-        "type de voie", max_length=4, blank=True, help_text="Code URSSAF, ex. R pour rue."
+        "type de voie",
+        max_length=4,
+        blank=True,
+        choices=street_type_choices,
+        help_text="Code URSSAF, ex. R pour rue.",
     )
     street_name = models.CharField("libellé de la voie", max_length=28, blank=True)
     address_complement = models.CharField("complément d'adresse", max_length=38, blank=True)
@@ -524,6 +533,11 @@ class Client(models.Model):
     )
     # The day URSSAF reports the link active: no payment request may cover services before it.
     ai_activated_on = models.DateField("avance immédiate active depuis le", null=True, blank=True)
+    # The moment, to the minute, when URSSAF's statut.description carries a time of day
+    # (API.md §0.2): a service of the activation day counts only from then on.
+    ai_activated_at = models.DateTimeField(
+        "avance immédiate active depuis (heure)", null=True, blank=True
+    )
     ai_failed_at = models.DateTimeField("échec le", null=True, blank=True)
     ai_status_note = models.TextField("motif (échec, inéligibilité)", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -570,6 +584,20 @@ class Client(models.Model):
         return self.ai_status == AIStatus.ACTIVE
 
     @property
+    def ai_active_since(self) -> dt.datetime | None:
+        """Return the moment the avance immédiate became active, to the minute.
+
+        Without a recorded time (URSSAF's description gave only the day), the start of that
+        day in Paris.
+        """
+        if self.ai_activated_at is not None:
+            return self.ai_activated_at
+        if self.ai_activated_on is None:
+            return None
+        midnight = dt.datetime.combine(self.ai_activated_on, dt.time())
+        return timezone.make_aware(midnight, timezone.get_default_timezone())
+
+    @property
     def ai_activation_deadline(self) -> dt.datetime | None:
         """Return when URSSAF's activation link expires, for a registration awaiting it."""
         if self.ai_status != AIStatus.AWAITING_ACTIVATION or self.ai_awaiting_since is None:
@@ -613,22 +641,41 @@ class Client(models.Model):
         return STREET_TYPES.get(self.street_type, self.street_type)
 
 
-# The URSSAF list of street-type codes is in its official PDF, which we do not have; these are
-# the usual La Poste/FANTOIR abbreviations, `R` being the one confirmed by URSSAF's examples.
+# URSSAF's list of street-type codes (codeTypeVoie), from a client citing the official PDF
+# v1-1-1 (shared/urssaf/API.md §0.1). Any other code, such as QUA or CRS, is refused with
+# ERR_CONTACT_ADRESSE_TYPE_VOIE; migration 0006 moved stored addresses to this list.
 STREET_TYPES = {
-    "R": "rue",
-    "AV": "avenue",
-    "BD": "boulevard",
-    "CHE": "chemin",
-    "IMP": "impasse",
-    "PL": "place",
     "ALL": "allée",
-    "RTE": "route",
-    "QUA": "quai",
-    "CRS": "cours",
-    "SQ": "square",
-    "PAS": "passage",
-    "RES": "résidence",
-    "LOT": "lotissement",
+    "AV": "avenue",
+    "BAT": "bâtiment",
+    "BD": "boulevard",
+    "C": "cours",
+    "CAN": "canal",
+    "CHE": "chemin",
+    "CHS": "chaussée",
+    "CI": "cité",
+    "CL": "clos",
+    "COG": "cottage",
+    "FG": "faubourg",
     "HAM": "hameau",
+    "IMB": "immeuble",
+    "IMP": "impasse",
+    "LOT": "lotissement",
+    "MAI": "maison",
+    "MTE": "montée",
+    "PAR": "parc",
+    "PAS": "passage",
+    "PAV": "pavillon",
+    "PL": "place",
+    "POR": "porte",
+    "Q": "quai",
+    "QU": "quartier",
+    "R": "rue",
+    "RAM": "rampe",
+    "RES": "résidence",
+    "RTE": "route",
+    "RUL": "ruelle",
+    "SEN": "sentier",
+    "SQ": "square",
+    "VO": "voie",
 }

@@ -225,6 +225,11 @@ class LineForm(forms.Form):
         },
     )
     description = forms.CharField(label="Description", max_length=200, required=False)
+    is_expense = forms.BooleanField(
+        label="Frais",
+        required=False,
+        help_text="Déplacement, fournitures… liés à une prestation de même nature.",
+    )
 
     def __init__(self, *args, natures=None, **kwargs):
         super().__init__(*args, **kwargs)

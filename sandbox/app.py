@@ -143,6 +143,7 @@ class SandboxApp:
         if request.method != "POST":
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "POST only"})
         form = request.form() if request.is_form else {}
+        form |= request.basic_credentials()
         with self.store.transaction() as db:
             lifetime = self.fault_config(db)["token_lifetime_seconds"]
             status, body = tokens.issue(db, form, clock.now(db), lifetime)

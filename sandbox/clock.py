@@ -37,6 +37,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(URSSAF_TZ).date()
 
 
+def floor_minute(moment: datetime) -> datetime:
+    """Return the moment without its seconds: URSSAF compares dates to the minute."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def to_text(moment: datetime) -> str:
     """Return a moment as stored: ISO 8601 UTC, which also sorts as text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -28,8 +28,9 @@ REGISTRATION_SUCCESS_STATUS = 200  # 200 or 201 (API.md §3.2: unconfirmed, most
 REREGISTRATION_BEHAVIOUR = "error"
 # The activation e-mail's link; past it the link is "APPAREILLAGE_NF" (sandbox choice).
 ACTIVATION_LINK_VALIDITY = timedelta(days=7)
-# "statut.description" once active: the activation date (API.md §4, exact text unconfirmed).
-ACTIVATION_DESCRIPTION_FORMAT = "%d/%m/%Y"
+# "statut.description" once active: the activation date and time, French local time (API.md
+# §4, §0.2: a client run against URSSAF's test environment reads `dd/mm/yyyy hh:mm(:ss)`).
+ACTIVATION_DESCRIPTION_FORMAT = "%d/%m/%Y %H:%M"
 # GET /particulier answers an object (API.md §4: "either an object or an array").
 GET_PARTICULIER_AS_LIST = False
 # `statut.etat`: "OK" when valid; other values are unconfirmed (API.md §4).
@@ -43,12 +44,11 @@ DOM_BIRTH_COMMUNE_QUIRK = True
 # URSSAF returns several errors in one list (the format allows it) although CAERP saw only one
 # at a time (API.md §3.3): the sandbox reports every schema error of a request at once.
 VALIDATION_ERROR_PREFIX = "inputParticulier"
-# The street-type list is in the official PDF we do not have (API.md §8.5): the usual
-# FANTOIR/La Poste abbreviations, R (rue) being the one URSSAF's examples confirm.
+# URSSAF's codeTypeVoie list, from a client citing the official PDF v1-1-1 (API.md §0.1): any
+# other code (QUA, CRS, CITE, QUAI…) is answered ERR_CONTACT_ADRESSE_TYPE_VOIE.
 _STREET_TYPE_WORDS = (
-    "ALL AV BD CAR CHE CHS CITE CLOS COR CRS DOM ESP FG GR HAM HLM IMP LD LOT MAR MTE PARC "
-    "PAS PL PLN PLT PONT PRO PRV QUA QUAI R RES RLE ROC RPT RTE SEN SQ TPL TRA VLA VOIE VLGE "
-    "ZA ZAC ZI"
+    "ALL AV BAT BD C CAN CHE CHS CI CL COG FG HAM IMB IMP LOT MAI MTE PAR PAS PAV PL POR Q QU R "
+    "RAM RES RTE RUL SEN SQ VO"
 )
 STREET_TYPES = frozenset(_STREET_TYPE_WORDS.split())
 STREET_LETTERS = frozenset("BTQC")  # bis, ter, quater, quinquiès (API.md §3.1)
@@ -101,11 +101,14 @@ AUTOMATIC_TRANSITIONS = {
     PaymentStatus.DEBITED: (PaymentStatus.PAID, TRANSFER_DELAY_AFTER_DEBIT),
 }
 # Control actions (staff, the client's space, the bank): action → {from status: to status}.
-# A paid request can still bounce to 60 (CAERP: "payée is not always final", API.md §8.1).
+# The debit is initiated at 30 ("validée, le prélèvement a été initié"), so it can bounce from
+# 30 as well as from 50 (API.md §0.3); a paid request can still bounce to 60 (CAERP: "payée is
+# not always final", API.md §8.1).
 ACTION_TRANSITIONS = {
     "validate": {PaymentStatus.AWAITING_VALIDATION: PaymentStatus.VALIDATED},
     "contest": {PaymentStatus.AWAITING_VALIDATION: PaymentStatus.REFUSED},
     "refuse-debit": {
+        PaymentStatus.VALIDATED: PaymentStatus.DEBIT_REFUSED,
         PaymentStatus.DEBITED: PaymentStatus.DEBIT_REFUSED,
         PaymentStatus.PAID: PaymentStatus.DEBIT_REFUSED,
     },

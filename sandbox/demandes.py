@@ -29,7 +29,7 @@ from .constants import (
 )
 from .errors import error, validation_error
 from .nomenclature import PaymentStatus
-from .schema import DATE_PATTERN, DEMANDE, parse_date, validate
+from .schema import DEMANDE, SEARCH_DATE_PATTERN, parse_date, validate
 from .web import dumps
 
 CENT = Decimal("0.01")
@@ -204,7 +204,11 @@ def _period(context: Context) -> list[dict]:
         problems.append(error("ERR_DATE_FIN_AVANT_DATE_DEB", "dateFinEmploi"))
     if (start.year, start.month) != (end.year, end.month):
         problems.append(error("ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE", "dateFinEmploi"))
-    if max(start, end) > clock.local_date(context.now):
+    # To the minute, not the day (API.md §0.2): a moment later this day is still the future.
+    latest = max(
+        clock.parse_api(context.item[name]) for name in ("dateDebutEmploi", "dateFinEmploi")
+    )
+    if clock.floor_minute(latest) > clock.floor_minute(context.now):
         problems.append(error("ERR_DATE_FUTUR", "dateFinEmploi"))
     return problems
 
@@ -227,8 +231,10 @@ def _client(context: Context) -> list[dict]:
     if code != "APPAREILLAGE_VALIDE":
         # "idClient non reconnu ... (or client not yet validated)" (API.md §6).
         return [error("ERR_PARTICULIER_INCONNU", "idClient")]
-    activated = clock.local_date(clock.from_text(row["activated_at"]))
-    if parse_date(item["dateDebutEmploi"]) < activated:
+    # The link counts from the activation minute (API.md §0.2): a service of the activation
+    # day sent as T00:00:00Z predates it.
+    activated = clock.floor_minute(clock.from_text(row["activated_at"]))
+    if clock.parse_api(item["dateDebutEmploi"]) < activated:
         return [error("ERR_LIEN_PARTICULIER_PRESTATAIRE", "dateDebutEmploi")]
     return []
 
@@ -297,8 +303,9 @@ def _search_problems(body: dict) -> list[dict]:
             problems.append(validation_error(name, f"{MAX_SEARCH_KEYS} éléments au maximum"))
     for name in ("dateDebut", "dateFin"):
         value = body.get(name)
-        if value is not None and not (isinstance(value, str) and re.fullmatch(DATE_PATTERN, value)):
-            problems.append(validation_error(name, "doit être une date AAAA-MM-JJTHH:MM:SSZ"))
+        valid = isinstance(value, str) and re.fullmatch(SEARCH_DATE_PATTERN, value)
+        if value is not None and not valid:
+            problems.append(validation_error(name, "doit être une date AAAA-MM-JJTHH:MM:SS[Z]"))
     return problems
 
 

@@ -37,7 +37,6 @@ DIRECTORY_ERRORS = {
     "no_tax_return": "ERR_DGFIP_IMPOTPART_INCONNU",
     "duplicate_civil_status": "ERR_ECV_PARTICULIERS_EXISTENT",
 }
-OVERSEAS_DEPARTMENTS = frozenset({"971", "972", "973", "974", "976"})
 
 
 def register(db: sqlite3.Connection, org: str, body: Any, now: datetime) -> tuple[int, Any]:
@@ -176,25 +175,6 @@ def _street_rules(body: dict, now: datetime) -> list[dict]:
     return problems
 
 
-def _commune_rules(body: dict, now: datetime) -> list[dict]:
-    address = body["adressePostale"]
-    if address["codePays"] != FRANCE or _commune_exists(
-        address["codeCommune"].upper(), address["codePostal"]
-    ):
-        return []
-    return [error("ERR_CONTACT_ADRESSE_COMMUNE", "adressePostale.codeCommune")]
-
-
-def _commune_exists(code: str, postal_code: str) -> bool:
-    # Without INSEE's commune list, a commune "exists" when its department does and agrees
-    # with the postal code's (2A/2B use 20xxx). A few real border communes would fail this.
-    if code[:2] in ("2A", "2B"):
-        return postal_code.startswith("20")
-    if code.startswith("97"):
-        return code[:3] in OVERSEAS_DEPARTMENTS and postal_code[:3] == code[:3]
-    return code[:2].isdigit() and 1 <= int(code[:2]) <= 95 and postal_code[:2] == code[:2]
-
-
 def _bank_rules(body: dict, now: datetime) -> list[dict]:
     bank = body["coordonneeBancaire"]
     problems = []
@@ -210,7 +190,6 @@ BUSINESS_RULES = (
     birth_place_rules,
     _birth_date_rules,
     _street_rules,
-    _commune_rules,
     _bank_rules,
 )
 

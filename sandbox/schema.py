@@ -23,6 +23,9 @@ FIRST_NAMES_PATTERN = rf"{_WORD}(?: {_WORD})*"
 # "format: date"; URSSAF accepts a subset of ISO 8601 and the final Z "seems mandatory"
 # (API.md §5.1): a plain date or a UTC datetime with Z; an offset or a naive time is refused.
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)?"
+# The search accepts naive date-times too: CAERP's health check sends "2053-01-01T00:00:00" and
+# gets ERR_RECHERCHE_VIDE (API.md §0.5). Payment requests keep the Z (API.md §5.1).
+SEARCH_DATE_PATTERN = r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z?)?"
 MAX_AMOUNT = Decimal("999999999")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote_plus, urlencode
 
 MAX_BODY_BYTES = 1_000_000
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -86,6 +88,24 @@ class Request:
         if not isinstance(value, dict):
             raise HttpError(HTTPStatus.BAD_REQUEST, {"error": "a JSON object is expected"})
         return value
+
+    def basic_credentials(self) -> dict[str, str]:
+        """Return the client id and secret of an HTTP Basic header, {} without a valid one.
+
+        URSSAF's token endpoint takes them there or in the form body (RFC 6749 §2.3.1; two
+        public clients use Basic, API.md §0.4). Each part is form-urlencoded before encoding.
+        """
+        scheme, _, encoded = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return {}
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return {}
+        client_id, colon, secret = decoded.partition(":")
+        if not colon:
+            return {}
+        return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(secret)}
 
     def bearer_token(self) -> str | None:
         scheme, _, token = self.headers.get("authorization", "").partition(" ")

@@ -272,6 +272,7 @@ def test_sending_and_following_a_payment_request_logs_no_secret(
             urssaf_id_client=id_client,
             ai_status=AIStatus.ACTIVE,
             ai_activated_on=timezone.localdate(),
+            ai_activated_at=timezone.now(),  # to the minute, as GET /particulier gives it
         )
         ready_alice.refresh_from_db()
         clock.move_to(ISSUED_AT)

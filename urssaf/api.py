@@ -14,7 +14,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -55,6 +57,40 @@ MAX_SEARCH_KEYS_PER_CALL = 10  # idDemandePaiements / numFactureTiers (API.md §
 NOTHING_FOUND = "ERR_RECHERCHE_VIDE"
 
 _local = threading.local()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request to URSSAF and its answer, as the qualification report shows them.
+
+    Raw: whoever keeps it must mask the secrets (token, client secret, IBAN) first.
+    """
+
+    method: str
+    url: str
+    params: dict[str, str] | None
+    request_body: bytes | dict[str, str] | None
+    status: int | None
+    response_body: bytes
+    seconds: float
+    error: str = ""
+
+
+@contextmanager
+def recording(record: Callable[[Exchange], None]) -> Iterator[None]:
+    """Hand every exchange of this thread with URSSAF to `record` while the block runs."""
+    previous = getattr(_local, "recorder", None)
+    _local.recorder = record
+    try:
+        yield
+    finally:
+        _local.recorder = previous
+
+
+def _record(exchange: Exchange) -> None:
+    recorder = getattr(_local, "recorder", None)
+    if recorder is not None:
+        recorder(exchange)
 
 
 # --- token -----------------------------------------------------------------------------------
@@ -241,7 +277,7 @@ def _call(
     return _read_json(response, what=what)
 
 
-@sensitive_variables("token", "headers", "body", "data")
+@sensitive_variables("token", "headers", "body", "data", "sent")
 def _send(
     method: str,
     url: str,
@@ -269,11 +305,17 @@ def _send(
         )
     except requests.RequestException as exc:
         logger.warning("URSSAF %s: %s after %.1f s", what, type(exc).__name__, _since(started))
+        sent = body if body is not None else data
+        _record(Exchange(method, url, params, sent, None, b"", _since(started), type(exc).__name__))
         # Not chained: error reports print the variables of every frame of the cause, and
         # those inside requests and urllib3 hold the body and headers (secret, token, IBAN).
         # The cause's type is in the message.
         raise error_from_exception(exc, what=what) from None
     logger.info("URSSAF %s -> HTTP %s in %.2f s", what, response.status_code, _since(started))
+    sent = body if body is not None else data
+    _record(
+        Exchange(method, url, params, sent, response.status_code, response.content, _since(started))
+    )
     return response
 
 

@@ -43,6 +43,11 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_moment(value: date) -> str:
+    """Return a datetime (aware) to the second, a plain date as midnight UTC; both with Z."""
+    return format_datetime(value) if isinstance(value, datetime) else format_date(value)
+
+
 def parse_date(value: Any) -> date | None:
     """Return the calendar date of an URSSAF date or datetime string, None when empty."""
     if not value:
@@ -228,6 +233,12 @@ class ClientStatus:
         return self.code == ClientLinkStatus.ACTIVE
 
     @property
+    def gives_activation_time(self) -> bool:
+        """Tell whether the description carries the time of day of the activation."""
+        match = _ACTIVE_SINCE.search(self.description)
+        return bool(match and self.is_active and match.group(4))
+
+    @property
     def active_since(self) -> datetime | None:
         """Return the activation moment read from the description (dd/mm/yyyy [hh:mm[:ss]]).
 
@@ -291,6 +302,8 @@ class PaymentRequestPayload:
     client_birth_date: date
     invoice_number: str
     invoice_date: date
+    # Dates, or moments to the minute (the activation day starts at the activation minute,
+    # API.md §0.2: see invoices.rules.employment_window).
     period_start: date
     period_end: date
     total_ttc: Decimal
@@ -314,8 +327,8 @@ class PaymentRequestPayload:
             "dateNaissanceClient": format_date(self.client_birth_date),
             "numFactureTiers": self.invoice_number,
             "dateFacture": format_date(self.invoice_date),
-            "dateDebutEmploi": format_date(self.period_start),
-            "dateFinEmploi": format_date(self.period_end),
+            "dateDebutEmploi": format_moment(self.period_start),
+            "dateFinEmploi": format_moment(self.period_end),
             **_optional(
                 mntAcompte=self.deposit,
                 dateVersementAcompte=self.deposit_date and format_date(self.deposit_date),

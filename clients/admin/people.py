@@ -186,6 +186,7 @@ AI_STATUS_FIELDS = (
     "ai_sent_at",
     "ai_awaiting_since",
     "ai_activated_on",
+    "ai_activated_at",
     "ai_failed_at",
     "ai_status_note",
 )

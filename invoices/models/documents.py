@@ -195,6 +195,9 @@ class ServiceLine(models.Model):
         "invoices.ServiceNature", on_delete=models.PROTECT, verbose_name="nature"
     )
     description = models.CharField("description", max_length=200, blank=True)
+    # Travel or supplies billed with a service of the same nature on the same document: they
+    # count only as part of it (invoices.rules, "expenses_with_their_activity").
+    is_expense = models.BooleanField("frais", default=False)
     service_date = models.DateField("date d'intervention")
     unit = models.CharField("unité", max_length=8, choices=Unit.choices, default=Unit.HOUR)
     quantity = models.DecimalField("quantité", max_digits=7, decimal_places=2)

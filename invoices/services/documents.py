@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .. import rules
 from ..models import BillingDocument, ServiceLine, ServiceNature, Unit
 from .numbering import allocate_number
 
@@ -24,6 +25,7 @@ class LineData:
     vat_rate: Decimal
     unit: str = Unit.HOUR
     description: str = ""
+    is_expense: bool = False
 
     @classmethod
     def from_line(cls, line: ServiceLine) -> "LineData":
@@ -78,11 +80,15 @@ def draft_save(
     any it had, and their totals. Call it inside a transaction.
 
     Raises ValidationError with `errors` (what its kind's service found) and every problem of
-    the client, period and lines at once; or when the document is invalid, an overflowing
-    total included: checked after the totals, so it is refused, not a DB error.
+    the client, period and lines at once; then with the rules of invoices.rules a draft
+    breaks (hours per intervention, avance immédiate…); or when the document is invalid, an
+    overflowing total included: checked after the totals, so it is refused, not a DB error.
     """
     _check(document, lines, errors or [])
     built = _build_lines(document, lines)
+    broken = rules.draft_errors(rules.subject_of(document, built))
+    if broken:
+        raise ValidationError(broken)
     document.full_clean()
     replacing = not document._state.adding
     document.save()

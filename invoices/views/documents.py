@@ -17,6 +17,7 @@ from django.utils import timezone
 from clients.forms import add_service_errors
 from clients.models import Client, Provider
 
+from .. import rules
 from ..forms import LINES_PREFIX, BaseLineFormSet, DocumentHeaderForm, lines_initial
 from ..models import BillingDocument
 
@@ -45,6 +46,13 @@ def get_document(
     return get_object_or_404(
         documents.select_related("client", "cooperative", "provider", *related), code=code
     )
+
+
+def document_notices(document: BillingDocument, lines) -> list[str]:
+    """Return the sub-ceiling notices of a document still in play (not a cancelled invoice)."""
+    if getattr(document, "is_cancelled", False):
+        return []
+    return rules.notices(rules.subject_of(document, lines))
 
 
 def flash_errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -27,7 +27,7 @@ from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, Payme
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
 from ..printing import invoice_document_context
 from ..templatetags.fr_format import euros
-from .documents import DocumentScreens, draft_form, get_document, run_service
+from .documents import DocumentScreens, document_notices, draft_form, get_document, run_service
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
@@ -184,6 +184,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
         InvoiceStatus.ISSUED,
         InvoiceStatus.PAID,
     ) and not urssaf_services.correction_refusal(invoice)
+    context["rule_notices"] = document_notices(invoice, context["lines"])
     return render(request, "provider/invoice_detail.html", context)
 
 

@@ -15,7 +15,7 @@ from .. import services
 from ..forms import QuoteForm, QuoteLineFormSet
 from ..models import Quote
 from ..printing import quote_document_context
-from .documents import DocumentScreens, draft_form, get_document, run_service
+from .documents import DocumentScreens, document_notices, draft_form, get_document, run_service
 
 QUOTES_PER_PAGE = 25
 ANSWERS = ("accepted", "declined")
@@ -61,7 +61,9 @@ def quote_edit(request: HttpRequest, code) -> HttpResponse:
 @require_GET
 def quote_detail(request: HttpRequest, code) -> HttpResponse:
     quote = get_document(request, Quote, code, *QUOTES.related)
-    return render(request, "provider/quote_detail.html", quote_document_context(quote))
+    context = quote_document_context(quote)
+    context["rule_notices"] = document_notices(quote, context["lines"])
+    return render(request, "provider/quote_detail.html", context)
 
 
 @provider_required

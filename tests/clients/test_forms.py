@@ -227,3 +227,17 @@ def test_a_street_number_is_digits_only(number):
 def test_a_repetition_index_needs_a_street_number():
     errors = errors_for(street_number="", street_letter="B")
     assert errors["street_number"] == ["Un indice de répétition suppose un numéro."]
+
+
+@pytest.mark.parametrize(("code", "label"), [("Q", "quai"), ("C", "cours"), ("CI", "cité")])
+def test_street_types_are_urssafs_official_codes(code, label):
+    form = ClientForm(data=client_form_data(street_type=code))
+
+    assert form.is_valid(), form.errors
+    assert dict(form.fields["street_type"].choices)[code] == label
+
+
+@pytest.mark.parametrize("code", ["QUA", "CRS", "CITE", "QUAI"])
+def test_street_types_outside_urssafs_list_are_refused(code):
+    # URSSAF answers ERR_CONTACT_ADRESSE_TYPE_VOIE for them (API.md §0.1).
+    assert "street_type" in errors_for(street_type=code)

@@ -683,3 +683,31 @@ def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol
     assert response.status_code == HTTPStatus.OK
     assert "au plus 2000 caractères" in text(response)
     assert not Invoice.objects.exists()
+
+
+def test_the_rule_table_speaks_french_on_the_form_and_saves_nothing(as_carol, alice):
+    travel = {**line(nature="jardinage", quantity="1", price="12"), "is_expense": "on"}
+    data = invoice_post(
+        line(nature="petit-bricolage", quantity="3", price="40"), travel, client=alice
+    )
+
+    response = as_carol.post(reverse("provider:invoice_create"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    page = text(response)
+    assert "Le brouillon n'a pas été enregistré" in page
+    assert "« Petit bricolage » est limité à 2 h par intervention (3 h facturées)" in page
+    assert "des frais de « Jardinage » se facturent avec une prestation de cette nature" in page
+    assert not Invoice.objects.exists()
+
+
+def test_an_expense_with_its_activity_is_saved_and_marked_on_the_page(as_carol, alice):
+    travel = {**line(nature="jardinage", quantity="1", price="12"), "is_expense": "on"}
+    data = invoice_post(line(nature="jardinage", quantity="2", price="30"), travel, client=alice)
+
+    response = as_carol.post(reverse("provider:invoice_create"), data, follow=True)
+
+    invoice = Invoice.objects.get()
+    assert [row.is_expense for row in invoice.lines.all()] == [False, True]
+    assert "Jardinage — frais" in text(response)
+    assert "Plafonds du crédit d'impôt" in text(response)

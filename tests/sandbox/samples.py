@@ -77,7 +77,8 @@ def line(**changes: Any) -> dict[str, Any]:
 
 
 def demande(id_client: str, number: str = "F-2026-0001", **changes: Any) -> dict[str, Any]:
-    """Return a payment request for 2-16 March 2026 made of one `line()`."""
+    """Return a payment request for 3-16 March 2026 made of one `line()` (Alice's link is
+    active since 2 March, 08:00 UTC: the 2nd at midnight would predate it)."""
     return changed(
         {
             "idTiersFacturation": "cooperative",
@@ -85,7 +86,7 @@ def demande(id_client: str, number: str = "F-2026-0001", **changes: Any) -> dict
             "dateNaissanceClient": ALICE_BIRTH,
             "numFactureTiers": number,
             "dateFacture": "2026-03-17T00:00:00Z",
-            "dateDebutEmploi": "2026-03-02T00:00:00Z",
+            "dateDebutEmploi": "2026-03-03T00:00:00Z",
             "dateFinEmploi": "2026-03-16T00:00:00Z",
             "mntFactureTTC": 75,
             "mntFactureHT": 68.18,

@@ -114,10 +114,20 @@ def test_the_transfer_deducts_the_deposit_the_client_already_paid(
     assert found["infoVirement"]["mntVirement"] == 45
 
 
-@pytest.mark.parametrize("days_after_validation", [2, 4])
+@pytest.mark.parametrize("days_after_validation", [0, 2, 4])
 def test_a_refused_debit_puts_the_request_in_60(sandbox, demande_id, info, days_after_validation):
     sandbox.validate(demande_id)
     sandbox.advance(days=days_after_validation)
+
+    sandbox.refuse_debit(demande_id)
+
+    assert code(info()) == "60"
+
+
+def test_a_debit_bounces_while_the_request_is_still_30(sandbox, demande_id, info):
+    # 30 = "validée, le prélèvement a été initié": it may bounce before 50 (API.md §0.3).
+    sandbox.validate(demande_id)
+    assert code(info()) == "30"
 
     sandbox.refuse_debit(demande_id)
 

@@ -73,6 +73,13 @@ def test_a_malformed_request_rejects_the_whole_batch(alice_id, submit, sandbox, 
         ({"dateFinEmploi": "2026-04-01T00:00:00Z"}, "ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE"),
         ({"dateFinEmploi": "2026-03-18T00:00:00Z"}, "ERR_DATE_FUTUR"),
         ({"dateDebutEmploi": "2026-03-01T00:00:00Z"}, "ERR_LIEN_PARTICULIER_PRESTATAIRE"),
+        # To the minute (API.md §0.2): active since 2 March 08:00 UTC; now is 17 March 08:00.
+        ({"dateDebutEmploi": "2026-03-02T00:00:00Z"}, "ERR_LIEN_PARTICULIER_PRESTATAIRE"),
+        ({"dateDebutEmploi": "2026-03-02T07:59:00Z"}, "ERR_LIEN_PARTICULIER_PRESTATAIRE"),
+        (
+            {"dateDebutEmploi": "2026-03-17T08:01:00Z", "dateFinEmploi": "2026-03-17T08:01:00Z"},
+            "ERR_DATE_FUTUR",
+        ),
         # Amounts.
         ({"mntFactureTTC": 80}, "ERR_TOTAL_PRESTATIONS"),
         ({"mntAcompte": 37.51}, "ERR_MONTANT_ACOMPTE"),
@@ -185,6 +192,19 @@ def test_a_batch_accepts_the_valid_requests_and_rejects_the_others(alice_id, sub
     ]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-02T08:00:00Z", "2026-03-02T08:00:00Z"),  # the activation minute itself
+        ("2026-03-02T08:00:30Z", "2026-03-17T08:00:59Z"),  # up to this very minute
+    ],
+)
+def test_services_from_the_activation_minute_to_now_are_accepted(alice_id, submit, start, end):
+    [item] = submit(demande(alice_id, dateDebutEmploi=start, dateFinEmploi=end)).json()
+
+    assert item["statut"] == "10", item
+
+
 def test_a_client_not_yet_activated_is_unknown(sandbox, token, submit):
     sandbox.set_now(REGISTERED_AT)
     id_client = sandbox.api("POST", "particulier", json=ALICE, token=token).json()["idClient"]
@@ -214,7 +234,7 @@ def test_invoice_numbers_are_unique_per_organisation(alice_id, sandbox, submit, 
     sandbox.activate(alice_id, client_id="other-coop")
     submit(
         demande(
-            alice_id, dateDebutEmploi="2026-03-17T00:00:00Z", dateFinEmploi="2026-03-17T00:00:00Z"
+            alice_id, dateDebutEmploi="2026-03-17T08:00:00Z", dateFinEmploi="2026-03-17T08:00:00Z"
         )
     )
 
@@ -224,8 +244,8 @@ def test_invoice_numbers_are_unique_per_organisation(alice_id, sandbox, submit, 
         json=[
             demande(
                 alice_id,
-                dateDebutEmploi="2026-03-17T00:00:00Z",
-                dateFinEmploi="2026-03-17T00:00:00Z",
+                dateDebutEmploi="2026-03-17T08:00:00Z",
+                dateFinEmploi="2026-03-17T08:00:00Z",
             )
         ],
         token=other,

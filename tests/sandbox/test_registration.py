@@ -57,15 +57,19 @@ def test_a_known_taxpayer_is_registered_and_pending_activation(sandbox, register
     assert answer["statut"]["etat"] != "OK"
 
 
-def test_activation_validates_the_link_with_its_french_date(sandbox, register, status):
-    # 23:30 UTC on 2 March is already 3 March in Paris.
+def test_activation_validates_the_link_with_its_french_date_and_time(sandbox, register, status):
+    # 23:30 UTC on 2 March is already 3 March, 00:30, in Paris.
     sandbox.set_now(REGISTERED_AT.replace(hour=23, minute=30))
     id_client = register(ALICE).json()["idClient"]
 
     sandbox.activate(id_client)
 
     statut = status(idClient=id_client).json()["statut"]
-    assert statut == {"code": "APPAREILLAGE_VALIDE", "etat": "OK", "description": "03/03/2026"}
+    assert statut == {
+        "code": "APPAREILLAGE_VALIDE",
+        "etat": "OK",
+        "description": "03/03/2026 00:30",
+    }
 
 
 def test_identity_is_compared_without_case_accents_or_extra_spaces(sandbox, register):
@@ -307,13 +311,14 @@ def test_a_body_that_is_not_json_is_a_validation_error(sandbox, token):
         ({"adressePostale__codeTypeVoie": None}, "ERR_CONTACT_ADRESSE_TYPEVOIE"),
         ({"adressePostale__libelleVoie": None}, "ERR_CONTACT_ADRESSE_LIBELLEVOIE"),
         ({"adressePostale__codeTypeVoie": "XYZ"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
+        # Not in the official list although common elsewhere (API.md §0.1).
+        ({"adressePostale__codeTypeVoie": "QUA"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
+        ({"adressePostale__codeTypeVoie": "CRS"}, "ERR_CONTACT_ADRESSE_TYPE_VOIE"),
         ({"adressePostale__lettreVoie": "Z"}, "ERR_CONTACT_ADRESSE_LETTRE_VOIE"),
         (
             {"adressePostale__codeTypeVoie": None, "adressePostale__libelleVoie": None},
             "ERR_CONTACT_ADRESSE_INFORMATION_SUPPLEMENTAIRE",
         ),
-        ({"adressePostale__codePostal": "75001"}, "ERR_CONTACT_ADRESSE_COMMUNE"),
-        ({"adressePostale__codeCommune": "96001"}, "ERR_CONTACT_ADRESSE_COMMUNE"),
         ({"coordonneeBancaire__iban": "FR7630006000011234567890188"}, "ERR_COORDONNEES_BANCAIRES"),
         ({"coordonneeBancaire__bic": "AGRIXXPP"}, "ERR_COORDONNEES_BANCAIRES"),
     ],
@@ -323,6 +328,24 @@ def test_a_business_rule_gives_urssafs_code(register, changes, code):
 
     assert response.status_code == 400
     assert codes(response.json()) == [code]
+
+
+@pytest.mark.parametrize("street_type", ["Q", "C", "CI", "VO"])
+def test_official_street_types_are_accepted(register, street_type):
+    response = register(registration(adressePostale__codeTypeVoie=street_type))
+
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"adressePostale__codePostal": "75001"}, {"adressePostale__codeCommune": "96001"}],
+)
+def test_an_address_whose_commune_cannot_be_checked_is_not_rejected(register, changes):
+    # The swagger says no existence check is done on codeCommune/libelleCommune (API.md §0.6).
+    response = register(registration(**changes))
+
+    assert response.status_code == 200, response.text
 
 
 def test_a_complement_alone_is_enough_for_an_address(register):

@@ -42,6 +42,17 @@ def test_requests_are_found_by_invoice_date(search, three):
     assert numbers(response) == ["F-16", "F-17"]
 
 
+def test_a_period_without_the_z_marker_is_accepted_as_urssaf_does(search, three):
+    # CAERP's health check sends naive date-times and expects ERR_RECHERCHE_VIDE (API.md §0.5).
+    assert numbers(search(dateDebut="2026-03-16T00:00:00", dateFin="2026-03-17T00:00:00")) == [
+        "F-16",
+        "F-17",
+    ]
+    far = search(dateDebut="2053-01-01T00:00:00")
+    assert far.status_code == 400
+    assert codes(far.json()) == ["ERR_RECHERCHE_VIDE"]
+
+
 def test_ids_take_precedence_over_the_period(search, three):
     response = search(
         idDemandePaiements=[three["F-15"]],

@@ -46,6 +46,27 @@ def test_a_wrong_token_request_is_refused(sandbox, changes, status, error):
     assert response.json()["error"] == error
 
 
+def test_client_credentials_in_http_basic_get_a_bearer_token(sandbox):
+    # RFC 6749 §2.3.1; two public clients authenticate this way (API.md §0.4).
+    body = {"grant_type": "client_credentials", "scope": "homeplus.tiersprestations"}
+    response = sandbox.session.post(
+        sandbox.token_url, data=body, auth=("sandbox", "sandbox"), timeout=5
+    )
+
+    assert response.status_code == 200
+    assert lookup(sandbox, response.json()["access_token"]).status_code != 401
+
+
+def test_a_wrong_secret_in_http_basic_is_refused(sandbox):
+    body = {"grant_type": "client_credentials", "scope": "homeplus.tiersprestations"}
+    response = sandbox.session.post(
+        sandbox.token_url, data=body, auth=("sandbox", "wrong"), timeout=5
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
 def test_credentials_sent_as_json_are_refused(sandbox):
     response = sandbox.session.post(sandbox.token_url, json=FORM, timeout=5)
 

@@ -39,6 +39,8 @@ def activate_ai(sandbox, urssaf_settings, clock):
             urssaf_id_client=id_client,
             ai_status=AIStatus.ACTIVE,
             ai_activated_on=timezone.localdate(),
+            # As read from statut.description, which carries the time (API.md §0.2).
+            ai_activated_at=timezone.now(),
         )
         client.refresh_from_db()
         return client

@@ -52,7 +52,7 @@ def invoice(id_client: str, number: str = "F-2026-0001", **changes) -> PaymentRe
         "client_birth_date": date(1972, 4, 12),
         "invoice_number": number,
         "invoice_date": date(2026, 3, 17),
-        "period_start": date(2026, 3, 2),
+        "period_start": date(2026, 3, 3),  # the day after activation (API.md §0.2)
         "period_end": date(2026, 3, 16),
         "total_ttc": Decimal("52.50"),
         "total_ht": Decimal("47.73"),

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from invoices import rules
 from invoices.models import Invoice
 
 from ..payloads import PaymentRequestPayload, ServiceLine
@@ -13,6 +14,19 @@ class PaymentRequestRefused(ValueError):
     """The invoice breaks a rule URSSAF checks: sending it would only earn a refusal."""
 
 
+def invoice_problems(invoice: Invoice, lines=None) -> list[str]:
+    """Return the pre-flight checks' French messages for an invoice, at this minute, with the
+    dated limits of its period (empty when it may go)."""
+    return preflight.check(
+        invoice=invoice,
+        lines=invoice.lines.all() if lines is None else lines,
+        client=invoice.client,
+        provider=invoice.provider,
+        now=timezone.now(),
+        limits=rules.limits_on(invoice.period_start),
+    )
+
+
 def build_payment_request(invoice: Invoice) -> PaymentRequestPayload:
     """Return the payload of an issued invoice; its lines, client and provider must be loaded.
 
@@ -21,13 +35,8 @@ def build_payment_request(invoice: Invoice) -> PaymentRequestPayload:
     that fails them: the sender checks first, so only data changed behind its back gets here.
     """
     client, provider = invoice.client, invoice.provider
-    problems = preflight.check(
-        invoice=invoice,
-        lines=invoice.lines.all(),
-        client=client,
-        provider=provider,
-        today=timezone.localdate(),
-    )
+    now = timezone.now()
+    problems = invoice_problems(invoice)
     if problems:
         raise PaymentRequestRefused(f"Demande de paiement non envoyée : {' ; '.join(problems)}")
     worker = worker_identification(provider)
@@ -49,13 +58,16 @@ def build_payment_request(invoice: Invoice) -> PaymentRequestPayload:
         for line in invoice.lines.all()
     )
     has_deposit = invoice.deposit_amount > 0
+    start, end = rules.employment_window(
+        invoice.period_start, invoice.period_end, active_since=client.ai_active_since, now=now
+    )
     return PaymentRequestPayload(
         id_client=client.urssaf_id_client,
         client_birth_date=client.birth_date,
         invoice_number=invoice.number,
         invoice_date=invoice.issue_date,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
+        period_start=start,
+        period_end=end,
         total_ttc=invoice.total_ttc,
         total_ht=invoice.total_ht,
         lines=lines,

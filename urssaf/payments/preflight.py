@@ -1,23 +1,27 @@
 """Checks run on an invoice before it is sent to URSSAF, each with a French message.
 
 They mirror URSSAF's own rules (shared/urssaf/API.md §5.1, §6) so a provider learns what is
-wrong while issuing, instead of a day later through a refusal. Pure functions over the
-invoice, its lines, the client and the provider: nothing is read from or written to the DB.
+wrong while issuing, instead of a day later through a refusal. The business rules (one month,
+activation, future, deposit, hours per intervention…) are invoices.rules' table, the one the
+drafts are checked with; this module adds what only the payload needs (idClient, nature codes,
+decimals and sums, the worker's SIRET). Pure functions over the invoice, its lines, the client
+and the provider: nothing is read from or written to the DB, except the dated limits the
+caller passes.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from decimal import Decimal
 
-from invoices.models import CENT, Invoice, InvoiceLine, Unit, round_cents
+from invoices import rules
+from invoices.models import Invoice, InvoiceLine, round_cents
 
 # complement2 carries the worker's identification; CAERP sends "SIR" + the SIRET (API.md
 # §5.1: newer API versions seem to require it, which field is validated is unconfirmed).
 WORKER_ID_PREFIX = "SIR"
 WORKER_ID_PATTERN = re.compile(r"^SIR\d{14}$")
-MAX_DEPOSIT_SHARE = Decimal("0.5")  # ERR_MONTANT_ACOMPTE: acompte ≤ 50 % of the invoice
 AMOUNT_PLACES = 2  # ERR_FORMAT_VALEUR
 UNIT_PRICE_PLACES = 3  # mntUnitaireTTC accepts a third decimal
 
@@ -35,25 +39,49 @@ class Subject:
     lines: list[InvoiceLine]
     client: object
     provider: object
-    today: date
 
 
-def check(*, invoice: Invoice, lines, client, provider, today: date) -> list[str]:
-    """Return every reason URSSAF would refuse this invoice, in French; empty when it may go."""
-    subject = Subject(invoice, list(lines), client, provider, today)
-    return [problem for rule in RULES for problem in rule(subject)]
+def check(
+    *,
+    invoice: Invoice,
+    lines,
+    client,
+    provider,
+    now: datetime,
+    limits: Mapping[int, rules.NatureLimit] | None = None,
+) -> list[str]:
+    """Return every reason URSSAF would refuse this invoice, in French; empty when it may go.
+
+    `limits` are the natures' dated limits (invoices.rules.limits_on); without them, the
+    natures' own fields.
+    """
+    subject = Subject(invoice, list(lines), client, provider)
+    found = [problem for rule in PAYLOAD_RULES[:2] for problem in rule(subject)]
+    if subject.lines:
+        found += [
+            message
+            for _, message in rules.problems(_business(subject, now, limits), rules.Stage.SEND)
+        ]
+    return found + [problem for rule in PAYLOAD_RULES[2:] for problem in rule(subject)]
 
 
-def _fmt(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+def _business(s: Subject, now: datetime, limits) -> rules.Subject:
+    """The subject of the shared rule table, for an invoice sent under the avance immédiate."""
+    return rules.Subject(
+        is_invoice=True,
+        client=s.client,
+        period_start=s.invoice.period_start,
+        period_end=s.invoice.period_end,
+        lines=s.lines,
+        now=now,
+        deposit_amount=s.invoice.deposit_amount,
+        total_ttc=s.invoice.total_ttc,
+        replaces=s.invoice.replaces if s.invoice.replaces_id else None,
+        limits=limits,
+    )
 
 
-def _euros(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",") + " €"
-
-
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
+_euros = rules.euros
 
 
 def _places(value: Decimal) -> int:
@@ -70,45 +98,6 @@ def _client_known(s: Subject) -> list[str]:
     if not s.client.has_active_ai or s.client.ai_activated_on is None:
         problems.append("l'avance immédiate du client n'est pas active.")
     return problems
-
-
-def _one_month(s: Subject) -> list[str]:
-    start, end = s.invoice.period_start, s.invoice.period_end
-    if (start.year, start.month) == (end.year, end.month):
-        return []
-    return [
-        f"la période de service (du {_fmt(start)} au {_fmt(end)}) doit tenir dans un seul "
-        "mois civil : faites une facture par mois."
-    ]
-
-
-def _dates_in_order(s: Subject) -> list[str]:
-    # ERR_DATE_FIN_AVANT_DATE_DEB; the invoice services refuse it, an import might not.
-    start, end = s.invoice.period_start, s.invoice.period_end
-    if end >= start:
-        return []
-    return [f"la fin de la période ({_fmt(end)}) précède son début ({_fmt(start)})."]
-
-
-def _after_activation(s: Subject) -> list[str]:
-    activated = s.client.ai_activated_on
-    if activated is None or s.invoice.period_start >= activated:
-        return []
-    return [
-        f"la période commence le {_fmt(s.invoice.period_start)}, avant l'activation de "
-        f"l'avance immédiate du client le {_fmt(activated)} : facturez à part, hors avance "
-        "immédiate, les prestations antérieures."
-    ]
-
-
-def _not_future(s: Subject) -> list[str]:
-    last = max([s.invoice.period_end, *(line.service_date for line in s.lines)])
-    if last <= s.today:
-        return []
-    return [
-        f"les prestations vont jusqu'au {_fmt(last)}, dans le futur : émettez la facture "
-        "une fois les prestations faites."
-    ]
 
 
 def _has_lines(s: Subject) -> list[str]:
@@ -172,30 +161,6 @@ def _invoice_amounts(invoice: Invoice) -> tuple[Decimal, ...]:
     return (invoice.total_ht, invoice.total_tva, invoice.total_ttc, invoice.deposit_amount)
 
 
-def _hours_per_intervention(s: Subject) -> list[str]:
-    problems = []
-    for index, line in enumerate(s.lines, start=1):
-        limit = line.nature.max_hours_per_intervention
-        if limit is not None and line.unit == Unit.HOUR and line.quantity > limit:
-            problems.append(
-                f"ligne {index} : « {line.nature} » est limité à {_hours(limit)} h par "
-                f"intervention ({_hours(line.quantity)} h facturées) ; une ligne par "
-                "intervention."
-            )
-    return problems
-
-
-def _deposit(s: Subject) -> list[str]:
-    invoice = s.invoice
-    ceiling = (invoice.total_ttc * MAX_DEPOSIT_SHARE).quantize(CENT)
-    if invoice.deposit_amount <= invoice.total_ttc * MAX_DEPOSIT_SHARE:
-        return []
-    return [
-        f"l'acompte ({_euros(invoice.deposit_amount)}) dépasse 50 % du total "
-        f"(au plus {_euros(ceiling)})."
-    ]
-
-
 def _worker(s: Subject) -> list[str]:
     if WORKER_ID_PATTERN.match(worker_identification(s.provider)):
         return []
@@ -205,18 +170,13 @@ def _worker(s: Subject) -> list[str]:
     ]
 
 
-RULES: tuple[Callable[[Subject], list[str]], ...] = (
+# The first two run before the shared business rules, the others after.
+PAYLOAD_RULES: tuple[Callable[[Subject], list[str]], ...] = (
     _client_known,
     _has_lines,
-    _one_month,
-    _dates_in_order,
-    _after_activation,
-    _not_future,
     _natures,
     _line_amounts,
     _line_sums,
     _invoice_sums,
-    _hours_per_intervention,
-    _deposit,
     _worker,
 )

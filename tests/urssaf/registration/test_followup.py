@@ -160,7 +160,26 @@ def test_activation_is_dated_by_urssaf(awaiting, clock, sandbox, on_commit):
 
     assert poll(awaiting, on_commit) == AIStatus.ACTIVE
     assert awaiting.ai_activated_on == dt.date(2026, 11, 5)
+    # To the minute: the description carries the time of day (API.md §0.2).
+    assert awaiting.ai_activated_at == (T0 + timedelta(days=3)).replace(second=0, microsecond=0)
     assert subjects() == ["L'avance immédiate est active"]
+
+
+def test_an_activation_given_by_day_only_counts_from_that_days_start(
+    awaiting, on_commit, monkeypatch
+):
+    status = ClientStatus(
+        id_client=awaiting.urssaf_id_client,
+        code="APPAREILLAGE_VALIDE",
+        state="OK",
+        description="05/11/2026",
+    )
+    monkeypatch.setattr(urssaf, "get_client_status", lambda **kwargs: status)
+
+    poll(awaiting, on_commit)
+
+    assert awaiting.ai_activated_at is None
+    assert awaiting.ai_active_since == dt.datetime(2026, 11, 4, 23, 0, tzinfo=dt.UTC)
 
 
 def test_the_periodic_task_checks_every_pending_registration(awaiting, sandbox, on_commit):

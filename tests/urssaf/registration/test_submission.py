@@ -184,14 +184,14 @@ def test_an_email_and_phone_of_someone_else_is_an_identity_problem(
 
 def test_every_code_of_a_multi_error_answer_is_kept(known_alice, on_commit):
     # Written behind the form's back, as an import would: two address errors at once.
-    Client.objects.filter(pk=known_alice.pk).update(street_type="XYZ", postal_code="75001")
+    Client.objects.filter(pk=known_alice.pk).update(street_type="XYZ", street_letter="Z")
     known_alice.refresh_from_db()
 
     registration = start(known_alice, on_commit)
 
     assert registration.error_codes == [
         "ERR_CONTACT_ADRESSE_TYPE_VOIE",
-        "ERR_CONTACT_ADRESSE_COMMUNE",
+        "ERR_CONTACT_ADRESSE_LETTRE_VOIE",
     ]
     assert all(error["message"] for error in registration.errors)
     assert registration.triage_bucket == RegistrationBucket.IDENTITY

@@ -32,8 +32,8 @@ from ... import api, tasks
 from ...backoff import STALE_CLAIM, retry_delay
 from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErrorDetail
 from ...payloads import PaymentRequestInfo, SubmissionResult
-from .. import preflight, schedule, triage
-from ..demande import build_payment_request
+from .. import schedule, triage
+from ..demande import build_payment_request, invoice_problems
 from ..models import EventKind, PaymentRequest, RequestState
 from .common import audit_request, email_on_commit, record_event, submit_on_commit
 from .observation import apply_info
@@ -70,13 +70,7 @@ def payment_request_create(*, invoice: Invoice, by: User | None) -> PaymentReque
 
 def preflight_problems(invoice: Invoice) -> list[str]:
     """Return the pre-flight checks' French messages for an issued invoice (empty when fine)."""
-    return preflight.check(
-        invoice=invoice,
-        lines=invoice.lines.select_related("nature"),
-        client=invoice.client,
-        provider=invoice.provider,
-        today=timezone.localdate(),
-    )
+    return invoice_problems(invoice, invoice.lines.select_related("nature"))
 
 
 # --- sending (the task) -------------------------------------------------------------------------
@@ -145,13 +139,7 @@ def _submit_batch(batch: list[PaymentRequest]) -> int:
 
 def _still_valid(request: PaymentRequest) -> bool:
     """Re-run the pre-flight checks at send time: data may have changed since the issue."""
-    problems = preflight.check(
-        invoice=request.invoice,
-        lines=request.invoice.lines.all(),
-        client=request.invoice.client,
-        provider=request.invoice.provider,
-        today=timezone.localdate(),
-    )
+    problems = invoice_problems(request.invoice)
     if not problems:
         return True
     errors = [UrssafErrorDetail(code=triage.PORTAL_CHECK, message=p) for p in problems]

@@ -47,6 +47,8 @@ def mark_active(client: Client, status: ClientStatus) -> None:
         action="ai.activation.active",
         urssaf_id_client=status.id_client or client.urssaf_id_client,
         ai_activated_on=timezone.localdate(since) if since else timezone.localdate(),
+        # To the minute when URSSAF gives the time (API.md §0.2), else unknown: the day counts.
+        ai_activated_at=since if status.gives_activation_time else None,
         ai_status_note="",
     )
     latest = client.ai_registrations.filter(state=AIRegistrationState.SENT).first()
