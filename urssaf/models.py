@@ -3,8 +3,10 @@
 `registration.models`: the client's registration attempts for the avance immédiate.
 `payments.models`: the payment requests of invoices and their history.
 Both share the triage fields and constraint of `triage.models.TriageRecord`.
+`guarantee.models`: the cooperative's financial guarantees and the threshold alerts sent.
 """
 
+from .guarantee.models import FinancialGuarantee, ThresholdAlert
 from .payments.models import (
     AWAITING_VALIDATION,
     CONTESTED,
@@ -34,8 +36,10 @@ __all__ = [
     "AIRegistration",
     "AIRegistrationState",
     "EventKind",
+    "FinancialGuarantee",
     "PaymentRequest",
     "PaymentRequestEvent",
     "RequestState",
+    "ThresholdAlert",
     "TriageState",
 ]

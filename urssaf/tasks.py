@@ -120,3 +120,22 @@ def send_payment_email(kind: str, request_id: int) -> None:
     from .payments import emails
 
     emails.send_payment_email(kind=kind, request_id=request_id)
+
+
+# --- financial guarantee ----------------------------------------------------------------------
+
+
+@shared_task
+def release_held_payment_requests() -> int:
+    """Queue again the payment requests held for want of a guarantee, now that one is valid."""
+    from .payments.services.held import payment_requests_release_held
+
+    return payment_requests_release_held()
+
+
+@shared_task
+def follow_guarantee() -> dict[str, int]:
+    """Periodic: release held requests, remind before a guarantee ends, alert on the threshold."""
+    from .guarantee import services
+
+    return services.guarantee_follow_up()
