@@ -242,3 +242,28 @@ def test_two_concurrent_releases_move_each_request_once(
     # The two below the threshold were never sent either (no task): all six leave now, once.
     assert payment_services.payment_requests_submit_ready() == 6
     assert [len(sandbox.submissions(i.number)) for i in invoices] == [1] * 6
+
+
+def test_the_staff_may_abandon_a_held_request_and_it_is_never_released(
+    ai_alice,
+    issue_ai_invoice,
+    sandbox,
+    low_threshold,
+    make_guarantee,
+    sam,
+    django_capture_on_commit_callbacks,
+):
+    invoices = [issue_ai_invoice(ai_alice) for _ in range(3)]
+    held_request = request_of(invoices[2])
+
+    payment_services.payment_request_abandon(
+        request=held_request, by=sam, note="Le client règle par virement."
+    )
+    make_guarantee(dt.date(2026, 3, 1), dt.date(2026, 12, 31))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payment_requests_release_held() == 0
+
+    assert request_of(invoices[2]).state == RequestState.CANCELLED
+    assert sandbox.submissions(invoices[2].number) == []
+    # Paid outside the avance immédiate: it no longer counts in the year's total.
+    assert rules.year_total(2026) == Decimal("150.00")
