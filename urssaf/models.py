@@ -19,6 +19,7 @@ from .payments.models import (
 )
 from .registration.models import (
     LIVE_REGISTRATION_STATES,
+    AIEligibilityRule,
     AIOrigin,
     AIRegistration,
     AIRegistrationState,
@@ -32,6 +33,7 @@ __all__ = [
     "LIVE_REGISTRATION_STATES",
     "LIVE_STATES",
     "OPEN_TRIAGE_STATES",
+    "AIEligibilityRule",
     "AIOrigin",
     "AIRegistration",
     "AIRegistrationState",
