@@ -1,3 +1,4 @@
-"""Admin for billing (invoices, payments, natures), quotes, tax attestations and payouts."""
+"""Admin for billing (invoices, payments, natures), quotes, tax attestations, payouts and the
+clients' direct-debit or card mandates."""
 
-from . import attestations, billing, payouts, quotes  # noqa: F401
+from . import attestations, billing, mandates, payouts, quotes  # noqa: F401

@@ -121,6 +121,11 @@ class Invoice(BillingDocument):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # An avance immédiate client's invoices all go through URSSAF; one issued outside it (a
+    # service before the activation, a one-off agreed payment) says why, for the audit.
+    outside_ai_reason = models.TextField(
+        "motif de facturation hors avance immédiate", max_length=500, blank=True
+    )
 
     kind = DocumentKind(
         number_prefix="",

@@ -180,6 +180,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     context = invoice_document_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
     context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
+    context["lines_before_activation"] = urssaf_services.lines_before_activation(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 
@@ -204,6 +205,27 @@ def invoice_issue(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} émise."
     issue = urssaf_services.invoice_issue_and_submit
     return run_service(request, INVOICES, code, issue, success, by=request.user)
+
+
+@provider_required
+@require_POST
+def invoice_issue_outside_ai(request: HttpRequest, code) -> HttpResponse:
+    """Issue an avance immédiate client's draft to be paid directly, for the reason typed."""
+    success = "Facture n° {result.number} émise, à régler hors avance immédiate."
+    issue = urssaf_services.invoice_issue_outside_ai
+    reason = request.POST.get("reason", "")
+    return run_service(request, INVOICES, code, issue, success, by=request.user, reason=reason)
+
+
+@provider_required
+@require_POST
+def invoice_split_at_activation(request: HttpRequest, code) -> HttpResponse:
+    """Move the services before the client's activation to a draft of their own."""
+    success = "Prestations antérieures à l'activation déplacées dans un brouillon à part."
+    split = urssaf_services.invoice_split_at_activation
+    return run_service(
+        request, INVOICES, code, split, success, then="provider:invoice_detail", by=request.user
+    )
 
 
 @provider_required

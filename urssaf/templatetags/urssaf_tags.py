@@ -46,3 +46,14 @@ def guarantee_status() -> dict:
         "held_count": PaymentRequest.objects.filter(state=RequestState.HELD).count(),
         "held_url": f"{changelist}?triage_bucket__exact={PaymentBucket.GUARANTEE.value}",
     }
+
+
+@register.inclusion_tag("admin/urssaf/_mandates_to_stop.html")
+def mandates_to_stop() -> dict:
+    """Return how many client mandates wait to be stopped since the client's avance immédiate."""
+    from invoices.models import PaymentMandate
+
+    return {
+        "count": PaymentMandate.objects.to_stop().count(),
+        "url": reverse("admin:invoices_paymentmandate_changelist"),
+    }

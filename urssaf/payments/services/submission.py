@@ -52,11 +52,12 @@ MAX_SEND_ATTEMPTS = 7
 def payment_request_create(*, invoice: Invoice, by: User | None) -> PaymentRequest | None:
     """Create the payment request of a just-issued invoice and send it after the commit.
 
-    Returns None when the client does not use the avance immédiate (normal payment path).
+    Returns None when the client does not use the avance immédiate, or the invoice was issued
+    outside it for a recorded reason (normal payment path).
     Raises ValidationError with the French reasons when a pre-flight check fails, so that the
     surrounding issue is rolled back and the provider fixes the draft.
     """
-    if not invoice.client.has_active_ai:
+    if not invoice.client.has_active_ai or invoice.outside_ai_reason:
         return None
     problems = preflight_problems(invoice)
     if problems:
