@@ -68,6 +68,7 @@ class FinancialGuarantee(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     objects = FinancialGuaranteeQuerySet.as_manager()
 

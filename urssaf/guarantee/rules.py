@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 
 from invoices.models import Invoice, InvoiceStatus
 
@@ -95,6 +95,11 @@ def guarantee_reason(invoice: Invoice) -> str:
 def valid_guarantee(day: dt.date) -> FinancialGuarantee | None:
     """Return a guarantee in force on `day`, the one that lasts longest; None without one."""
     return FinancialGuarantee.objects.valid_on(day).order_by("-valid_to", "-pk").first()
+
+
+def valid_guarantee_changed_at(day: dt.date):
+    """Return when a guarantee in force on `day` was last recorded or changed; None without."""
+    return FinancialGuarantee.objects.valid_on(day).aggregate(latest=Max("updated_at"))["latest"]
 
 
 def hold_reason(invoice: Invoice, day: dt.date) -> str:

@@ -12,7 +12,9 @@ from audit.services import audit_trail
 from invoices import services as invoice_services
 from invoices.models import PaymentMode
 from invoices.services import DepositData, LineData
+from urssaf import api as urssaf_api
 from urssaf import tasks
+from urssaf.exceptions import PermanentUrssafError, UrssafErrorDetail
 from urssaf.guarantee import rules, services
 from urssaf.models import EventKind, PaymentRequest, RequestState, TriageState
 from urssaf.payments import services as payment_services
@@ -267,3 +269,46 @@ def test_the_staff_may_abandon_a_held_request_and_it_is_never_released(
     assert sandbox.submissions(invoices[2].number) == []
     # Paid outside the avance immédiate: it no longer counts in the year's total.
     assert rules.year_total(2026) == Decimal("150.00")
+
+
+def test_a_refusal_by_urssaf_for_the_guarantee_is_sent_again_only_after_a_new_guarantee(
+    ai_alice,
+    issue_ai_invoice,
+    sandbox,
+    make_guarantee,
+    monkeypatch,
+    clock,
+    django_capture_on_commit_callbacks,
+):
+    first = make_guarantee(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    real = urssaf_api.submit_payment_requests
+
+    def refuse(demandes):
+        detail = UrssafErrorDetail(code=triage.URSSAF_GUARANTEE, message="Garantie absente")
+        raise PermanentUrssafError("HTTP 400", status_code=400, errors=(detail,))
+
+    monkeypatch.setattr(urssaf_api, "submit_payment_requests", refuse)
+    invoice = issue_ai_invoice(ai_alice)
+    request = request_of(invoice)
+    assert (request.state, request.triage_bucket) == (RequestState.FAILED, PaymentBucket.GUARANTEE)
+
+    # The guarantee URSSAF refused is unchanged: sending again would be refused again.
+    clock.shift(dt.timedelta(hours=1))
+    assert payment_requests_release_held() == 0
+
+    monkeypatch.setattr(urssaf_api, "submit_payment_requests", real)
+    first.sent_to_urssaf_on = dt.date(2026, 3, 17)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.guarantee_record(guarantee=first, by=sam_user())
+
+    request = request_of(invoice)
+    assert request.state == RequestState.SUBMITTED
+    assert len(sandbox.submissions(invoice.number)) == 1
+
+
+def sam_user():
+    from clients.models import Role
+
+    from ...factories import UserFactory
+
+    return UserFactory(email="sam2@example.org", role=Role.STAFF, is_staff=True)

@@ -57,12 +57,14 @@ def hold(request: PaymentRequest, error: UrssafErrorDetail, now: datetime) -> No
     logger.info("Payment request %s held: %s", request.pk, error.code)
 
 
-def _releasable() -> Q:
-    """Held by the portal, or refused by URSSAF for the guarantee and not yet handled."""
+def _releasable(guarantee_changed_at: datetime) -> Q:
+    """Held by the portal, or refused by URSSAF for the guarantee before the guarantee was last
+    recorded or changed (sending again with nothing new would be refused again, every hour)."""
     refused_for_guarantee = Q(
         state=RequestState.FAILED,
         triage_bucket=triage.PaymentBucket.GUARANTEE,
         triage_state__in=OPEN_TRIAGE_STATES,
+        triage_since__lt=guarantee_changed_at,
     )
     return Q(state=RequestState.HELD) | refused_for_guarantee
 
@@ -74,15 +76,17 @@ def payment_requests_release_held(*, now: datetime | None = None) -> int:
     request moves once. The sending is enqueued after the commit.
     """
     now = now or timezone.now()
-    if rules.valid_guarantee(timezone.localdate(now)) is None:
+    changed_at = rules.valid_guarantee_changed_at(timezone.localdate(now))
+    if changed_at is None:
         return 0
+    releasable = _releasable(changed_at)
     released = 0
     for pk in (
-        PaymentRequest.objects.filter(_releasable())
+        PaymentRequest.objects.filter(releasable)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     ):
-        released += _release_one(pk, now)
+        released += _release_one(pk, releasable, now)
     if released:
         logger.info("%s held payment request(s) released", released)
         # One sending for all of them, once committed (the task claims every ready request).
@@ -91,10 +95,10 @@ def payment_requests_release_held(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def _release_one(pk: int, now: datetime) -> int:
+def _release_one(pk: int, releasable: Q, now: datetime) -> int:
     request = (
         PaymentRequest.objects.select_for_update(skip_locked=True)
-        .filter(_releasable(), pk=pk)
+        .filter(releasable, pk=pk)
         .first()
     )
     if request is None:  # released meanwhile by another run, or being handled
