@@ -97,9 +97,7 @@ def payment_requests_release_held(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def _release_one(pk: int, releasable: Q, now: datetime) -> int:
     request = (
-        PaymentRequest.objects.select_for_update(skip_locked=True)
-        .filter(releasable, pk=pk)
-        .first()
+        PaymentRequest.objects.select_for_update(skip_locked=True).filter(releasable, pk=pk).first()
     )
     if request is None:  # released meanwhile by another run, or being handled
         return 0
