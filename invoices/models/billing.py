@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
+from clients.models import AIStatus
+
 from .documents import (
     BillingDocument,
     BillingDocumentQuerySet,
@@ -72,6 +74,28 @@ class PaymentMode(models.TextChoices):
 class InvoiceQuerySet(BillingDocumentQuerySet):
     def unpaid(self):
         return self.filter(status=InvoiceStatus.ISSUED)
+
+    def before_ai_activation(self):
+        """Drafts of avance immédiate clients with a service dated before the activation.
+
+        URSSAF refuses such services: the draft is to be split (the earlier services billed
+        outside the avance immédiate), or issued outside it when every service is earlier.
+        """
+        early = InvoiceLine.objects.filter(
+            invoice=OuterRef("pk"), service_date__lt=OuterRef("client__ai_activated_on")
+        )
+        # A draft already marked to be paid outside it (with its reason) is settled.
+        return self.filter(
+            Exists(early),
+            status=InvoiceStatus.DRAFT,
+            client__ai_status=AIStatus.ACTIVE,
+            outside_ai_reason="",
+        )
+
+    def with_before_ai_activation(self):
+        """Annotate `before_ai_activation`: whether the row is one of `before_ai_activation()`."""
+        flagged = Invoice.objects.before_ai_activation().filter(pk=OuterRef("pk"))
+        return self.annotate(before_ai_activation=Exists(flagged))
 
     def with_amount_paid(self):
         """Annotate `amount_paid_total`: the invoice's payments still standing (not reversed).

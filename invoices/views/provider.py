@@ -146,6 +146,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         Invoice.objects.for_user(request.user)
         .select_related("client")
         .with_amount_paid()
+        .with_before_ai_activation()
         # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.
         .order_by("-created_at", "-pk")
     )

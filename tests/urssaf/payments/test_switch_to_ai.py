@@ -226,6 +226,8 @@ def test_services_before_the_activation_are_split_to_a_draft_billed_outside_ai(
     page = as_carol.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
     assert 'id="before-activation"' in page
     assert "1 prestation de ce brouillon est antérieure" in page
+    listed = as_carol.get(reverse("provider:invoice_list")).content.decode()
+    assert listed.count("À séparer") == 1
 
     response = as_carol.post(reverse("provider:invoice_split_at_activation", args=[draft.code]))
 
@@ -244,6 +246,7 @@ def test_services_before_the_activation_are_split_to_a_draft_billed_outside_ai(
         "Prestations antérieures à l'activation de l'avance immédiate (le 02/03/2026)."
     )
     assert services.lines_before_activation(draft) == 0
+    assert "À séparer" not in as_carol.get(reverse("provider:invoice_list")).content.decode()
 
     issued = services.invoice_issue_and_submit(invoice=earlier, by=carol.user)
     assert not PaymentRequest.objects.filter(invoice=issued).exists()
@@ -263,3 +266,21 @@ def test_a_draft_entirely_after_the_activation_has_nothing_to_split(alice, carol
     with pytest.raises(ValidationError):
         services.invoice_split_at_activation(invoice=draft, by=carol.user)
     assert alice.invoices.count() == 1
+
+
+def test_a_draft_entirely_before_the_activation_is_to_be_issued_outside_ai(
+    as_carol, alice, carol, make_draft
+):
+    activate(alice, since="02/03/2026")
+    draft = make_draft(
+        carol,
+        alice,
+        lines=[line(dt.date(2026, 2, 26))],
+        period=(dt.date(2026, 2, 23), dt.date(2026, 2, 27)),
+    )
+
+    page = as_carol.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
+
+    assert services.lines_before_activation(draft) == 1
+    assert "Émettez-le « hors avance immédiate »" in page
+    assert "Séparer les prestations antérieures" not in page

@@ -181,7 +181,6 @@ def invoice_split_at_activation(*, invoice: Invoice, by: User) -> Invoice:
 
 def lines_before_activation(invoice: Invoice) -> int:
     """Return how many lines of an AI client's draft precede their activation (0 otherwise)."""
-    activated = invoice.client.ai_activated_on
-    if not invoice.is_draft or not invoice.client.has_active_ai or activated is None:
+    if not Invoice.objects.before_ai_activation().filter(pk=invoice.pk).exists():
         return 0
-    return invoice.lines.filter(service_date__lt=activated).count()
+    return invoice.lines.filter(service_date__lt=invoice.client.ai_activated_on).count()
