@@ -143,8 +143,8 @@ class ClientForm(forms.ModelForm):
             ),
             "birth_commune_label": "Rempli d'après le code INSEE s'il est laissé vide.",
             "city_insee_code": "Code INSEE de la commune de résidence (ex. 69381 pour Lyon 1er).",
-            "apa_beneficiary": "Bénéficiaire de l'APA : pas d'avance immédiate possible.",
-            "pch_beneficiary": "Bénéficiaire de la PCH : pas d'avance immédiate possible.",
+            "apa_beneficiary": "Compte pour l'accès à l'avance immédiate.",
+            "pch_beneficiary": "Compte pour l'accès à l'avance immédiate.",
         }
 
     def __init__(self, *args, **kwargs):

@@ -45,6 +45,16 @@ urlpatterns = [
     path("factures/<uuid:code>/", invoice_views.invoice_detail, name="invoice_detail"),
     path("factures/<uuid:code>/modifier/", invoice_views.invoice_edit, name="invoice_edit"),
     path("factures/<uuid:code>/emettre/", invoice_views.invoice_issue, name="invoice_issue"),
+    path(
+        "factures/<uuid:code>/emettre-hors-avance-immediate/",
+        invoice_views.invoice_issue_outside_ai,
+        name="invoice_issue_outside_ai",
+    ),
+    path(
+        "factures/<uuid:code>/separer-avant-activation/",
+        invoice_views.invoice_split_at_activation,
+        name="invoice_split_at_activation",
+    ),
     path("factures/<uuid:code>/supprimer/", invoice_views.invoice_delete, name="invoice_delete"),
     path("factures/<uuid:code>/annuler/", invoice_views.invoice_cancel, name="invoice_cancel"),
     path("factures/<uuid:code>/paiement/", invoice_views.payment_create, name="payment_create"),

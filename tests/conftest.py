@@ -26,7 +26,7 @@ def _empty_pdf_cache():
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Rows from data migrations (natures, tax rules), reloaded after a flush."""
+    """Rows from data migrations (natures, tax rules, AI eligibility), reloaded after a flush."""
     if request.node.get_closest_marker("django_db") is None and not (
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     ):
@@ -47,6 +47,12 @@ def _reference_data(request):
         load_service_natures(ServiceNature)
     if not TaxRuleSet.objects.exists():
         seed_tax_rules(TaxRuleSet, TaxSubCeiling, ServiceNature)
+
+    from urssaf.models import AIEligibilityRule
+    from urssaf.registration.eligibility import seed_eligibility_rules
+
+    if not AIEligibilityRule.objects.exists():
+        seed_eligibility_rules(AIEligibilityRule)
 
 
 @pytest.fixture

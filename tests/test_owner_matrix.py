@@ -54,6 +54,8 @@ CODE_OF = {
     "provider:invoice_detail": "issued",
     "provider:invoice_edit": "draft",
     "provider:invoice_issue": "draft",
+    "provider:invoice_issue_outside_ai": "draft",
+    "provider:invoice_split_at_activation": "draft",
     "provider:invoice_delete": "draft",
     "provider:invoice_cancel": "issued",
     "provider:payment_create": "issued",

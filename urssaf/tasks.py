@@ -131,3 +131,22 @@ def build_evidence_pack(pack_id: int) -> None:
     from .evidence import services
 
     services.evidence_pack_build(pack_id=pack_id)
+
+
+# --- financial guarantee ----------------------------------------------------------------------
+
+
+@shared_task
+def release_held_payment_requests() -> int:
+    """Queue again the payment requests held for want of a guarantee, now that one is valid."""
+    from .payments.services.held import payment_requests_release_held
+
+    return payment_requests_release_held()
+
+
+@shared_task
+def follow_guarantee() -> dict[str, int]:
+    """Periodic: release held requests, remind before a guarantee ends, alert on the threshold."""
+    from .guarantee import services
+
+    return services.guarantee_follow_up()

@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "urssaf.tasks.resume_payment_requests",
         "schedule": crontab(minute="*/5"),
     },
+    # Financial guarantee: release requests held until a guarantee starts, remind the staff
+    # before one ends, alert them at 80 % and 100 % of the yearly threshold (each once).
+    "urssaf-guarantee-follow-up": {
+        "task": "urssaf.tasks.follow_guarantee",
+        "schedule": crontab(minute=10),
+    },
 }
 
 # --- Attestations fiscales ------------------------------------------------------------------

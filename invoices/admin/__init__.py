@@ -1,4 +1,4 @@
-"""Admin for billing (invoices, payments, natures), quotes, credit notes, tax attestations and
-payouts."""
+"""Admin for billing (invoices, payments, natures), quotes, credit notes, tax attestations,
+payouts and the clients' direct-debit or card mandates."""
 
-from . import attestations, billing, credit_notes, payouts, quotes  # noqa: F401
+from . import attestations, billing, credit_notes, mandates, payouts, quotes  # noqa: F401

@@ -40,6 +40,12 @@ from .documents import (  # noqa: F401
     Unit,
     round_cents,
 )
+from .mandates import (  # noqa: F401
+    MandateKind,
+    MandateStatus,
+    PaymentMandate,
+    PaymentMandateQuerySet,
+)
 from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
 from .quotes import Quote, QuoteLine, QuoteStatus  # noqa: F401
 from .tax import TaxRuleSet, TaxRuleSetQuerySet, TaxSubCeiling  # noqa: F401

@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
 from audit.fields import actor_field
+from clients.models import AIStatus
 
 from .documents import (
     BillingDocument,
@@ -75,6 +76,28 @@ class InvoiceQuerySet(BillingDocumentQuerySet):
     def unpaid(self):
         return self.filter(status=InvoiceStatus.ISSUED)
 
+    def before_ai_activation(self):
+        """Drafts of avance immédiate clients with a service dated before the activation.
+
+        URSSAF refuses such services: the draft is to be split (the earlier services billed
+        outside the avance immédiate), or issued outside it when every service is earlier.
+        """
+        early = InvoiceLine.objects.filter(
+            invoice=OuterRef("pk"), service_date__lt=OuterRef("client__ai_activated_on")
+        )
+        # A draft already marked to be paid outside it (with its reason) is settled.
+        return self.filter(
+            Exists(early),
+            status=InvoiceStatus.DRAFT,
+            client__ai_status=AIStatus.ACTIVE,
+            outside_ai_reason="",
+        )
+
+    def with_before_ai_activation(self):
+        """Annotate `before_ai_activation`: whether the row is one of `before_ai_activation()`."""
+        flagged = Invoice.objects.before_ai_activation().filter(pk=OuterRef("pk"))
+        return self.annotate(before_ai_activation=Exists(flagged))
+
     def with_amount_paid(self):
         """Annotate `amount_paid_total`: the invoice's payments still standing (not reversed).
 
@@ -123,6 +146,11 @@ class Invoice(BillingDocument):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # An avance immédiate client's invoices all go through URSSAF; one issued outside it (a
+    # service before the activation, a one-off agreed payment) says why, for the audit.
+    outside_ai_reason = models.TextField(
+        "motif de facturation hors avance immédiate", max_length=500, blank=True
+    )
 
     kind = DocumentKind(
         number_prefix="",

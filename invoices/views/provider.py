@@ -146,6 +146,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         Invoice.objects.for_user(request.user)
         .select_related("client")
         .with_amount_paid()
+        .with_before_ai_activation()
         # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.
         .order_by("-created_at", "-pk")
     )
@@ -185,6 +186,7 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
         InvoiceStatus.PAID,
     ) and not urssaf_services.correction_refusal(invoice)
     context["rule_notices"] = document_notices(invoice, context["lines"])
+    context["lines_before_activation"] = urssaf_services.lines_before_activation(invoice)
     return render(request, "provider/invoice_detail.html", context)
 
 
@@ -209,6 +211,27 @@ def invoice_issue(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} émise."
     issue = urssaf_services.invoice_issue_and_submit
     return run_service(request, INVOICES, code, issue, success, by=request.user)
+
+
+@provider_required
+@require_POST
+def invoice_issue_outside_ai(request: HttpRequest, code) -> HttpResponse:
+    """Issue an avance immédiate client's draft to be paid directly, for the reason typed."""
+    success = "Facture n° {result.number} émise, à régler hors avance immédiate."
+    issue = urssaf_services.invoice_issue_outside_ai
+    reason = request.POST.get("reason", "")
+    return run_service(request, INVOICES, code, issue, success, by=request.user, reason=reason)
+
+
+@provider_required
+@require_POST
+def invoice_split_at_activation(request: HttpRequest, code) -> HttpResponse:
+    """Move the services before the client's activation to a draft of their own."""
+    success = "Prestations antérieures à l'activation déplacées dans un brouillon à part."
+    split = urssaf_services.invoice_split_at_activation
+    return run_service(
+        request, INVOICES, code, split, success, then="provider:invoice_detail", by=request.user
+    )
 
 
 @provider_required

@@ -1,12 +1,15 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from clients.models import AIStatus, Client
+from clients.models import AIStatus, Client, Cooperative
 from invoices.models import Invoice
 from urssaf import api as urssaf_api
+from urssaf.guarantee.models import FinancialGuarantee
 from urssaf.payloads import BankAccount, BirthPlace, Particulier, PostalAddress
 from urssaf.payments import services as urssaf_services
 
@@ -101,3 +104,25 @@ def identity_of(particulier: Particulier) -> dict:
     payload = particulier.to_payload()
     keys = ("civilite", "nomNaissance", "prenoms", "dateNaissance", "lieuNaissance")
     return {key: payload[key] for key in keys}
+
+
+@pytest.fixture
+def make_guarantee(cooperative, settings, tmp_path):
+    """Return `make(valid_from, valid_to, **fields)`: a financial guarantee of the cooperative,
+    stored with its attestation (needed for acomptes and past the yearly threshold)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def make(valid_from: dt.date, valid_to: dt.date, **fields) -> FinancialGuarantee:
+        guarantee = FinancialGuarantee(
+            cooperative=Cooperative.current(),
+            issuer=fields.pop("issuer", "Caisse de garantie"),
+            amount=fields.pop("amount", Decimal("30000.00")),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            **fields,
+        )
+        guarantee.attestation.save("attestation.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+        guarantee.save()
+        return guarantee
+
+    return make

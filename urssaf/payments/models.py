@@ -1,7 +1,8 @@
 """Payment requests (demandes de paiement) sent to URSSAF for avance immédiate invoices.
 
 A `PaymentRequest` carries both sides: where the portal stands (`state`: waiting to be sent,
-being sent, sent, refused at sending, abandoned, replaced) and what URSSAF last said
+held for want of a financial guarantee, being sent, sent, refused at sending, abandoned,
+replaced) and what URSSAF last said
 (`status_code`, kept verbatim even when unknown). `PaymentRequestEvent` is the append-only
 history of every change, with its time; the timeline and the audit are read from it.
 """
@@ -18,6 +19,8 @@ from .statuses import AWAITING_VALIDATION_CODES, CONTESTED_CODES, FAILED_CODES, 
 
 class RequestState(models.TextChoices):
     PENDING = "pending", "À envoyer"
+    # Not sent while a financial guarantee is required and missing (urssaf/guarantee/rules.py).
+    HELD = "held", "Retenue : garantie financière manquante"
     CLAIMED = "claimed", "Envoi en cours"
     SUBMITTED = "submitted", "Transmise à l'URSSAF"
     FAILED = "failed", "Refusée à l'envoi"
@@ -28,6 +31,7 @@ class RequestState(models.TextChoices):
 # A failed request still belongs to its invoice: the staff retry it or close it.
 LIVE_STATES = (
     RequestState.PENDING,
+    RequestState.HELD,
     RequestState.CLAIMED,
     RequestState.SUBMITTED,
     RequestState.FAILED,
@@ -170,6 +174,8 @@ class EventKind(models.TextChoices):
     REFUSED = "refused", "Refusée par l'URSSAF"
     STATUS = "status", "Changement de statut"
     STAFF = "staff", "Action de l'équipe"
+    HELD = "held", "Retenue (garantie financière)"
+    RELEASED = "released", "Libérée (garantie enregistrée)"
     PAYMENT = "payment", "Paiement enregistré"
     REVERSAL = "reversal", "Paiement repris"
 

@@ -107,7 +107,7 @@ def build_timeline(request: PaymentRequest, payout: Payout | None, now: datetime
     return Timeline(
         steps=steps,
         status=info,
-        state_label=info.label if info else request.get_state_display(),
+        state_label=info.label if info else _state_label(request),
         deadline=deadline,
         rejection=rejection_info(request.rejection_code) if request.rejection_code else None,
         rejection_comment=request.rejection_comment,
@@ -116,12 +116,23 @@ def build_timeline(request: PaymentRequest, payout: Payout | None, now: datetime
     )
 
 
+HELD_LABEL = "Envoi à l'URSSAF différé : la coopérative complète une formalité"
+
+
+def _state_label(request: PaymentRequest) -> str:
+    # Held is the cooperative's matter: the pages say it neutrally, the admin says why.
+    return HELD_LABEL if request.state == RequestState.HELD else request.get_state_display()
+
+
 def _sent_step(request: PaymentRequest) -> Step:
     label = "Transmise à l'URSSAF"
     if request.state == RequestState.SUBMITTED:
         return Step("sent", label, StepState.DONE, at=request.submitted_at)
     if request.state in (RequestState.PENDING, RequestState.CLAIMED):
         return Step("sent", "Envoi à l'URSSAF en cours", StepState.CURRENT)
+    if request.state == RequestState.HELD:
+        # The cooperative's own paperwork: nothing for the client or the provider to do.
+        return Step("sent", HELD_LABEL, StepState.CURRENT)
     return Step("sent", request.get_state_display(), StepState.FAILED)
 
 

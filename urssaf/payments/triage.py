@@ -8,12 +8,14 @@ human to read, never to a guessed one.
 
 from django.db import models
 
+from ..guarantee.figures import THRESHOLD_TEXT
 from ..triage.advice import PORTAL_CHECK, URSSAF_UNAVAILABLE, Advice, AdviceTable, Bucket
 
 
 class PaymentBucket(models.TextChoices):
     """Why a payment request needs the staff."""
 
+    GUARANTEE = "guarantee", "Garantie financière manquante — demandes retenues"
     INVOICE_DATA = "invoice_data", "Données de la facture à corriger"
     CLIENT_ACCOUNT = "client_account", "Compte URSSAF du client"
     UNAVAILABLE = "unavailable", "URSSAF indisponible — réessayer"
@@ -28,9 +30,29 @@ AMOUNT_MISMATCH = "MONTANT_VIREMENT_INATTENDU"
 CONTESTED = "CONTESTEE"
 DEBIT_REFUSED = "PRELEVEMENT_REFUSE"
 DUPLICATE = "ERR_FACTURE_DOUBLON"
+# Held by the portal for want of a valid financial guarantee (urssaf/guarantee/rules.py).
+GUARANTEE_DEPOSIT = "GARANTIE_ACOMPTE"
+GUARANTEE_THRESHOLD = "GARANTIE_SEUIL"
+URSSAF_GUARANTEE = "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME"
 
 
 BUCKETS: dict[PaymentBucket, Bucket] = {
+    PaymentBucket.GUARANTEE: Bucket(
+        label=PaymentBucket.GUARANTEE.label,
+        explanation=(
+            "L'URSSAF exige une garantie financière en cours de validité (décret 2024-1161) "
+            "pour une facture avec acompte, ou dès que les factures de l'année en avance "
+            f"immédiate dépassent {THRESHOLD_TEXT} TTC. Sans elle, ces demandes ne sont pas "
+            "envoyées."
+        ),
+        next_action=(
+            "Enregistrer l'attestation de garantie en cours de validité (« Garanties "
+            "financières », « Ajouter ») et la transmettre à l'URSSAF : les demandes retenues "
+            "partent alors d'elles-mêmes, sans action sur chacune."
+        ),
+        # The client's share is not at stake: the cooperative fixes this alone.
+        notify_client=False,
+    ),
     PaymentBucket.INVOICE_DATA: Bucket(
         label=PaymentBucket.INVOICE_DATA.label,
         explanation=(
@@ -75,6 +97,7 @@ BUCKETS: dict[PaymentBucket, Bucket] = {
 
 # When URSSAF returns several codes, the first problem to fix wins.
 BUCKET_PRIORITY = (
+    PaymentBucket.GUARANTEE,
     PaymentBucket.INVOICE_DATA,
     PaymentBucket.CLIENT_ACCOUNT,
     PaymentBucket.OTHER,
@@ -160,8 +183,20 @@ ADVICE: dict[str, Advice] = {
     "ERR_PRESTATAIRE_FACTURATION_INCONNU": Advice(
         PaymentBucket.OTHER, "Tiers de facturation inconnu de l'URSSAF."
     ),
-    "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME": Advice(
-        PaymentBucket.OTHER, "La garantie financière de la coopérative n'est pas conforme."
+    # --- the cooperative's financial guarantee ---------------------------------------------
+    GUARANTEE_DEPOSIT: Advice(
+        PaymentBucket.GUARANTEE,
+        "La facture porte un acompte : l'URSSAF exige une garantie financière dès le premier "
+        "euro, et aucune n'est en cours de validité.",
+    ),
+    GUARANTEE_THRESHOLD: Advice(
+        PaymentBucket.GUARANTEE,
+        f"Avec cette facture, l'avance immédiate de l'année dépasse {THRESHOLD_TEXT} TTC, et "
+        "aucune garantie financière n'est en cours de validité.",
+    ),
+    URSSAF_GUARANTEE: Advice(
+        PaymentBucket.GUARANTEE,
+        "L'URSSAF juge la garantie financière de la coopérative absente ou non conforme.",
     ),
     UNKNOWN_STATUS: Advice(
         PaymentBucket.OTHER, "L'URSSAF a renvoyé un statut inconnu du portail (gardé tel quel)."

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Provider
 from clients.validators import STAFF_NOTE_MAX_LENGTH
 
@@ -28,7 +29,7 @@ from ..triage.admin import OpenTriageFilter, TriageAdmin
 from ..triage.models import TriageState
 from . import services
 from .forms import AIStaffCorrectionForm
-from .models import AIRegistration
+from .models import AIEligibilityRule, AIRegistration
 
 
 class TriageStateFilter(OpenTriageFilter):
@@ -287,3 +288,11 @@ class AIRegistrationAdmin(TriageAdmin):
     @admin.action(description="Marquer non éligible")
     def mark_ineligible(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, TriageState.INELIGIBLE)
+
+
+@admin.register(AIEligibilityRule)
+class AIEligibilityRuleAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+    """Dated eligibility: close a period and add the next when URSSAF moves a date."""
+
+    list_display = ("label", "valid_from", "valid_to", "apa_excluded", "pch_excluded")
+    fields = ("label", ("valid_from", "valid_to"), "apa_excluded", "pch_excluded")

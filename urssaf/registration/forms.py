@@ -27,7 +27,7 @@ from clients.validators import normalize_iban, validate_bic, validate_iban
 
 from . import services
 from .particulier import BIC_FORMAT, BIC_RE
-from .rules import APA_PCH, NO_TAX_RETURN, birth_date_problem
+from .rules import NO_TAX_RETURN, aid_problems, birth_date_problem
 
 YES_NO = [("yes", "Oui"), ("no", "Non")]
 CIVILITY_REFUSED = (
@@ -213,9 +213,13 @@ class AIRegistrationForm(ClientForm):
         email, confirmation = cleaned.get("email"), cleaned.get("email_confirmation")
         if email and confirmation and email != confirmation:
             self.add_error("email_confirmation", "Les deux adresses e-mail ne sont pas identiques.")
-        for field in ("apa_beneficiary", "pch_beneficiary"):
-            if cleaned.get(field):
-                self.add_error(field, APA_PCH)
+        aids = aid_problems(
+            apa=bool(cleaned.get("apa_beneficiary")),
+            pch=bool(cleaned.get("pch_beneficiary")),
+            day=timezone.localdate(),
+        )
+        for field, message in aids.items():
+            self.add_error(field, message)
         return cleaned
 
     def _check_birth_place(self, cleaned: dict) -> None:

@@ -1,5 +1,6 @@
 """Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -91,3 +92,54 @@ class AIRegistration(TriageRecord):
 
     def __str__(self) -> str:
         return f"Inscription n° {self.pk} — {self.client}"
+
+
+class AIEligibilityRuleQuerySet(models.QuerySet):
+    def in_force_on(self, day):
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+
+
+class AIEligibilityRule(models.Model):
+    """Who the avance immédiate excludes over a period: dated configuration, not code.
+
+    APA and PCH beneficiaries are excluded until URSSAF opens the service to them (planned
+    for 1 July 2027, tax/RULES.md §3): the date changes here, in the admin, by closing one
+    period and adding the next. `valid_to` empty means "until further notice".
+    """
+
+    label = models.CharField("libellé", max_length=120)
+    valid_from = models.DateField("applicable du")
+    valid_to = models.DateField("applicable jusqu'au", null=True, blank=True)
+    apa_excluded = models.BooleanField("bénéficiaires de l'APA exclus")
+    pch_excluded = models.BooleanField("bénéficiaires de la PCH exclus")
+
+    objects = AIEligibilityRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "règle d'éligibilité à l'avance immédiate"
+        verbose_name_plural = "règles d'éligibilité à l'avance immédiate"
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="ai_eligibility_period_ordered",
+                violation_error_message="La fin de validité précède son début.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        # Periods must not overlap, or a day would have two answers (checked here rather than
+        # with an exclusion constraint because the demo also runs on SQLite).
+        super().clean()
+        if self.valid_from is None:
+            return
+        overlapping = AIEligibilityRule.objects.exclude(pk=self.pk).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from)
+        )
+        if self.valid_to is not None:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
+        if overlapping.exists():
+            raise ValidationError("Cette période chevauche celle d'une autre règle.")

@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from clients.communes import commune_on
 from clients.models import FRANCE_INSEE_CODE, AIStatus, Client
 from clients.validators import validate_bic, validate_iban
+from invoices.templatetags.fr_format import date_fr
 
+from .eligibility import excluded_aids, opening_date
 from .particulier import particulier_problems
 
 MIN_AGE = 18
@@ -33,6 +35,12 @@ APA_PCH = (
     "L'avance immédiate n'est pas ouverte aux bénéficiaires de l'APA ou de la PCH : vos "
     "factures restent payables comme aujourd'hui et ouvrent droit au crédit d'impôt."
 )
+APA_PCH_UNTIL = (
+    "L'avance immédiate n'est ouverte aux bénéficiaires de l'APA ou de la PCH qu'à partir du "
+    "{date} : d'ici là, vos factures restent payables comme aujourd'hui et ouvrent droit au "
+    "crédit d'impôt."
+)
+AID_FIELDS = {"apa": "apa_beneficiary", "pch": "pch_beneficiary"}
 NO_TAX_RETURN = (
     "L'avance immédiate suppose d'avoir déjà déposé au moins une déclaration de revenus. "
     "Vous pourrez vous inscrire après votre première déclaration."
@@ -58,6 +66,19 @@ def birth_date_problem(birth_date: dt.date, today: dt.date) -> str:
     return ""
 
 
+def aid_problems(*, apa: bool, pch: bool, day: dt.date) -> dict[str, str]:
+    """Return, per field, why an APA or PCH beneficiary cannot register on `day` (dated rules)."""
+    beneficiary = {"apa": apa, "pch": pch}
+    problems = {}
+    for aid in sorted(excluded_aids(day)):
+        if beneficiary[aid]:
+            opens = opening_date(aid, day)
+            problems[AID_FIELDS[aid]] = (
+                APA_PCH_UNTIL.format(date=date_fr(opens)) if opens else APA_PCH
+            )
+    return problems
+
+
 def eligibility_errors(client: Client, today: dt.date) -> dict[str, list[str]]:
     """Return, per field, why the stored client cannot be registered (empty when it can)."""
     errors: dict[str, list[str]] = {}
@@ -65,8 +86,10 @@ def eligibility_errors(client: Client, today: dt.date) -> dict[str, list[str]]:
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if client.apa_beneficiary or client.pch_beneficiary:
-        add("apa_beneficiary", APA_PCH)
+    aids = aid_problems(apa=client.apa_beneficiary, pch=client.pch_beneficiary, day=today)
+    if aids:
+        # One message is enough for a client receiving both.
+        add("apa_beneficiary", next(iter(aids.values())))
     if not client.has_filed_tax_return:
         add("has_filed_tax_return", NO_TAX_RETURN)
     if problem := birth_date_problem(client.birth_date, today):

@@ -19,6 +19,7 @@ from clients.models import Client
 from clients.views.provider import get_client_for_provider
 
 from . import particulier, services
+from .eligibility import excluded_aids
 from .forms import AIRegistrationForm
 from .models import AIOrigin
 from .rules import START_REFUSED, STARTABLE, eligibility_errors
@@ -205,6 +206,8 @@ def _summary(client: Client) -> dict:
 def _status_context(client: Client) -> dict:
     return {
         "client": client,
+        # Dated configuration: APA and PCH beneficiaries are excluded until URSSAF opens it.
+        "aids_excluded": excluded_aids(timezone.localdate()),
         "registration": client.ai_registrations.first(),
         "can_register": client.ai_status in STARTABLE,
     }

@@ -1,4 +1,4 @@
-"""Template helpers for URSSAF: the triage counts of the admin home."""
+"""Template helpers for URSSAF: the triage counts and the guarantee status of the admin home."""
 
 from django import template
 from django.apps import apps
@@ -28,3 +28,32 @@ def triage_counts(model_label: str) -> dict:
         for bucket, presentation in model.triage_table.buckets.items()
     ]
     return {"buckets": buckets, "changelist": changelist}
+
+
+@register.inclusion_tag("admin/urssaf/_guarantee_status.html")
+def guarantee_status() -> dict:
+    """Return the year's avance immédiate total against the guarantee threshold, for staff."""
+    from django.utils import timezone
+
+    from urssaf.guarantee import rules
+    from urssaf.payments.models import PaymentRequest, RequestState
+    from urssaf.payments.triage import PaymentBucket
+
+    today = timezone.localdate()
+    changelist = reverse("admin:urssaf_paymentrequest_changelist")
+    return {
+        "status": rules.year_status(today.year, today),
+        "held_count": PaymentRequest.objects.filter(state=RequestState.HELD).count(),
+        "held_url": f"{changelist}?triage_bucket__exact={PaymentBucket.GUARANTEE.value}",
+    }
+
+
+@register.inclusion_tag("admin/urssaf/_mandates_to_stop.html")
+def mandates_to_stop() -> dict:
+    """Return how many client mandates wait to be stopped since the client's avance immédiate."""
+    from invoices.models import PaymentMandate
+
+    return {
+        "count": PaymentMandate.objects.to_stop().count(),
+        "url": reverse("admin:invoices_paymentmandate_changelist"),
+    }

@@ -168,6 +168,14 @@ def test_a_request_refused_at_sending_shows_it_and_nothing_after():
     assert [(s.key, s.state) for s in timeline.steps] == [("sent", StepState.FAILED)]
 
 
+def test_a_request_held_for_the_guarantee_reads_as_a_delay_without_alarming_anyone():
+    timeline = timeline_at(SENT, request("", state=RequestState.HELD, urssaf_id=""))
+    assert [(s.key, s.state) for s in timeline.steps] == [("sent", StepState.CURRENT)]
+    assert timeline.state_label == timeline.steps[0].label
+    assert "différé" in timeline.state_label
+    assert "garantie" not in timeline.state_label
+
+
 def test_an_unknown_status_is_shown_to_everyone_as_such():
     timeline = timeline_at(SENT + DAY, request("999", status_label="Nouveau"))
     assert timeline.state_label == "Statut inconnu (999)"

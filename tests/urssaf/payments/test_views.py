@@ -184,8 +184,10 @@ def test_the_deposit_fields_go_together(carol):
 
 
 def test_a_deposit_is_recorded_on_issue_sent_as_mnt_acompte_and_deducted_from_the_transfer(
-    ai_alice, carol, clock, sandbox, django_capture_on_commit_callbacks
+    ai_alice, carol, clock, sandbox, make_guarantee, django_capture_on_commit_callbacks
 ):
+    # An acompte under the avance immédiate needs a financial guarantee from the first euro.
+    make_guarantee(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     clock.move_to(dt.datetime(2026, 3, 17, 9, tzinfo=dt.UTC))
     draft = invoice_services.invoice_create_draft(
         provider=carol,

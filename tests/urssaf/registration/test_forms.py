@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from urssaf.registration.forms import CIVILITY_REFUSED, AIRegistrationForm, AIStaffCorrectionForm
-from urssaf.registration.rules import APA_PCH, NO_TAX_RETURN, TOO_YOUNG
+from urssaf.registration.rules import APA_PCH_UNTIL, NO_TAX_RETURN, TOO_YOUNG
 
 from ...clients.test_forms import client_form_data
 from .conftest import IBAN
@@ -127,8 +127,9 @@ def test_an_email_with_a_plus_is_refused_as_urssaf_would():
 
 
 @pytest.mark.parametrize("field", ["apa_beneficiary", "pch_beneficiary"])
-def test_apa_and_pch_beneficiaries_are_told_ai_is_not_open_to_them(field):
-    assert errors_for(**{field: "on"})[field] == [APA_PCH]
+@time_machine.travel(dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC), tick=False)
+def test_apa_and_pch_beneficiaries_are_told_ai_is_not_open_to_them_yet(field):
+    assert errors_for(**{field: "on"})[field] == [APA_PCH_UNTIL.format(date="1er juillet 2027")]
 
 
 def test_without_a_prior_tax_return_registration_is_refused():

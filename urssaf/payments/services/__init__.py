@@ -14,6 +14,9 @@ from .invoicing import (
     CANCEL_REFUSED,
     invoice_cancel_unless_at_urssaf,
     invoice_issue_and_submit,
+    invoice_issue_outside_ai,
+    invoice_split_at_activation,
+    lines_before_activation,
     payment_record_unless_at_urssaf,
 )
 from .money import (
@@ -53,6 +56,9 @@ __all__ = [
     "invoice_cancel_unless_at_urssaf",
     "invoice_correct",
     "invoice_issue_and_submit",
+    "invoice_issue_outside_ai",
+    "invoice_split_at_activation",
+    "lines_before_activation",
     "ordinary_payment_refusal",
     "payment_record_unless_at_urssaf",
     "payment_request_abandon",

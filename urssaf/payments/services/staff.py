@@ -87,7 +87,7 @@ def payment_requests_retry_many(
 
 
 def _abandonable(request: PaymentRequest) -> bool:
-    if request.state in (RequestState.PENDING, RequestState.FAILED):
+    if request.state in (RequestState.PENDING, RequestState.HELD, RequestState.FAILED):
         return True
     if request.state != RequestState.SUBMITTED:
         return False

@@ -35,6 +35,7 @@ from ...payloads import PaymentRequestInfo, SubmissionResult
 from .. import schedule, triage
 from ..demande import build_payment_request, invoice_problems
 from ..models import EventKind, PaymentRequest, RequestState
+from . import held
 from .common import audit_request, email_on_commit, record_event, submit_on_commit
 from .observation import apply_info
 
@@ -51,18 +52,24 @@ MAX_SEND_ATTEMPTS = 7
 def payment_request_create(*, invoice: Invoice, by: User | None) -> PaymentRequest | None:
     """Create the payment request of a just-issued invoice and send it after the commit.
 
-    Returns None when the client does not use the avance immédiate (normal payment path).
+    Returns None when the client does not use the avance immédiate, or the invoice was issued
+    outside it for a recorded reason (normal payment path).
     Raises ValidationError with the French reasons when a pre-flight check fails, so that the
     surrounding issue is rolled back and the provider fixes the draft.
     """
-    if not invoice.client.has_active_ai:
+    if not invoice.client.has_active_ai or invoice.outside_ai_reason:
         return None
     problems = preflight_problems(invoice)
     if problems:
         raise ValidationError([f"Avance immédiate : {problem}" for problem in problems])
+    now = timezone.now()
     request = PaymentRequest.objects.create(invoice=invoice, invoice_number=invoice.number)
-    record_event(request, EventKind.CREATED, timezone.now())
+    record_event(request, EventKind.CREATED, now)
     audit_request(request, "urssaf.payment_request.created", by=by)
+    error = held.hold_error(invoice, timezone.localdate(now))
+    if error is not None:
+        held.hold(request, error, now)
+        return request
     submit_on_commit(request)
     logger.info("Payment request %s queued for invoice %s", request.pk, invoice.number)
     return request
@@ -138,7 +145,14 @@ def _submit_batch(batch: list[PaymentRequest]) -> int:
 
 
 def _still_valid(request: PaymentRequest) -> bool:
-    """Re-run the pre-flight checks at send time: data may have changed since the issue."""
+    """Re-run the pre-flight checks at send time: data may have changed since the issue.
+
+    A request that needs a financial guarantee while none is in force is held, not sent.
+    """
+    hold = held.hold_error(request.invoice, timezone.localdate())
+    if hold is not None:
+        _record_hold(request, hold)
+        return False
     problems = invoice_problems(request.invoice)
     if not problems:
         return True
@@ -339,6 +353,13 @@ def _record_refusal(request: PaymentRequest, errors: list[UrssafErrorDetail]) ->
     record_event(locked, EventKind.REFUSED, now, "; ".join(str(e) for e in errors)[:2000])
     audit_request(locked, "urssaf.payment_request.refused", note=", ".join(codes))
     logger.info("Payment request %s refused: %s", locked.pk, codes)
+
+
+@transaction.atomic
+def _record_hold(request: PaymentRequest, error: UrssafErrorDetail) -> None:
+    locked = _locked_claim(request)
+    if locked is not None:
+        held.hold(locked, error, timezone.now())
 
 
 def _release(requests: list[PaymentRequest], error: TransientUrssafError | None) -> None:

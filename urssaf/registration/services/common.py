@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.services import audit
 from clients.models import AIStatus, Client, User
+from invoices.services.mandates import mandates_flag_to_stop
 
 from ... import tasks
 from ...payloads import ClientStatus
@@ -38,7 +39,11 @@ def set_ai_status(
 
 
 def mark_active(client: Client, status: ClientStatus) -> None:
-    """Record that URSSAF reports the link active, from the day it gives, and tell the client."""
+    """Record that URSSAF reports the link active, from the day it gives, and tell the client.
+
+    From then on URSSAF debits the client's share: the mandates the cooperative holds for
+    them are flagged to stop (no double debit), for the staff to confirm in the admin.
+    """
     since = status.active_since
     set_ai_status(
         client,
@@ -51,6 +56,7 @@ def mark_active(client: Client, status: ClientStatus) -> None:
         ai_activated_at=since if status.gives_activation_time else None,
         ai_status_note="",
     )
+    mandates_flag_to_stop(client=client)
     latest = client.ai_registrations.filter(state=AIRegistrationState.SENT).first()
     if latest is not None:
         email_on_commit("active", latest)
