@@ -132,6 +132,17 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+# SQLite, shared by the web server and two worker processes: WAL lets readers go on while one
+# writes; IMMEDIATE takes the write lock when a transaction begins, so two writers queue on the
+# busy timeout instead of one failing with "database is locked" when its read turns into a write
+# (SQLite cannot wait there without risking a deadlock).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clients.User"
