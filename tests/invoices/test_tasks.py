@@ -265,6 +265,7 @@ def test_a_batch_with_failures_is_never_shown_as_done(
 
     page = client.get(reverse("admin:invoices_attestationbatch_changelist")).content.decode()
 
+    batch.refresh_from_db()
     assert (batch.status, batch.done, batch.failed) == (BatchStatus.DONE, 1, 1)
     assert "Incomplet : 1 échec(s) à relancer" in page
     assert '<progress max="2" value="1"></progress> 1 / 2 réussis' in page
