@@ -123,7 +123,7 @@ def test_an_avance_immediate_invoice_goes_from_draft_to_paid_through_urssaf(
     # She issues it, after a confirmation that says what cannot be undone; the request is sent
     # to URSSAF in the same request, after the commit.
     page.locator("summary", has_text="Émettre la facture").click()
-    expect(page.get_by_text("ne pourra plus être modifiée, et la demande de paiement")).to_be_visible()
+    expect(page.get_by_text("ne pourra plus être modifiée, et la demande")).to_be_visible()
     assert not Invoice.objects.get(client=alice).number  # nothing happened yet
     page.get_by_role("button", name="Émettre et envoyer à l'URSSAF").click()
     invoice = Invoice.objects.get(client=alice)
