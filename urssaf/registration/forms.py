@@ -10,13 +10,11 @@ import re
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 
 from clients.communes import Commune, commune_on, normalize_name, search_communes
 from clients.forms import ClientForm, collapse_spaces, normalize_department, refuse_symbols
 from clients.models import FRANCE_INSEE_CODE, Civility
-from clients.validators import normalize_iban, validate_bic, validate_iban
+from clients.validators import bic_of_iban, normalize_iban, validate_bic, validate_iban
 
 from .particulier import BIC_FORMAT, BIC_RE
 from .rules import APA_PCH, NO_TAX_RETURN, birth_date_problem
@@ -196,7 +194,10 @@ class AIRegistrationForm(ClientForm):
         if not value:
             value = bic_of_iban(self.cleaned_data.get("iban", ""))
         if not value:
-            raise forms.ValidationError("BIC obligatoire : il figure sur votre RIB.")
+            raise forms.ValidationError(
+                "Le BIC ne se déduit pas de cet IBAN : recopiez-le depuis votre RIB "
+                "(8 ou 11 caractères, par ex. BNPAFRPPXXX)."
+            )
         validate_bic(value)
         if not BIC_RE.fullmatch(value):  # stricter than ISO 9362 (API.md §3.1)
             raise forms.ValidationError(f"BIC invalide pour l'URSSAF : {BIC_FORMAT}.")
@@ -272,15 +273,6 @@ def _commune_search_problem(found: list, elsewhere: list, birth_date: dt.date) -
         f"Aucune commune de ce nom n'existait le {on} : vérifiez l'orthographe ou indiquez "
         "le code INSEE."
     )
-
-
-def bic_of_iban(iban: str) -> str:
-    """Return the BIC schwifty's bank registry knows for this IBAN, or an empty string."""
-    try:
-        bic = IBAN(iban).bic
-    except SchwiftyException:
-        return ""
-    return str(bic) if bic else ""
 
 
 class AIStaffCorrectionForm(AIRegistrationForm):
