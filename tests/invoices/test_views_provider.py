@@ -364,12 +364,25 @@ def test_issuing_a_draft_gives_it_a_number(as_carol, draft):
     assert flashed(response) == ["Facture n° 2026-00001 émise."]
 
 
-def test_issuing_twice_reports_the_services_message(as_carol, alice_invoice):
+def test_a_double_click_on_issue_answers_like_the_first_click(as_carol, draft):
+    url = reverse("provider:invoice_issue", args=[draft.code])
+    as_carol.post(url)
+
+    second = as_carol.post(url)
+
+    assert second["Location"] == reverse("provider:invoice_detail", args=[draft.code])
+    assert flashed(second) == ["Facture n° 2026-00001 émise."]
+    assert Invoice.objects.exclude(number="").count() == 1
+
+
+def test_issuing_a_cancelled_invoice_again_is_refused(as_carol, alice_invoice):
+    as_carol.post(reverse("provider:invoice_cancel", args=[alice_invoice.code]), follow=True)
+
     response = as_carol.post(reverse("provider:invoice_issue", args=[alice_invoice.code]))
 
     assert flashed(response) == ["Cette facture a déjà été émise."]
     alice_invoice.refresh_from_db()
-    assert alice_invoice.number == "2026-00001"
+    assert alice_invoice.status == InvoiceStatus.CANCELLED
 
 
 def test_an_issued_invoice_edit_page_redirects_with_a_message(as_carol, alice_invoice):
@@ -455,6 +468,27 @@ def test_a_full_payment_marks_the_invoice_paid(as_carol, alice_invoice, carol):
     )
     alice_invoice.refresh_from_db()
     assert alice_invoice.status == InvoiceStatus.PAID
+
+
+def test_a_double_click_on_record_payment_records_one_payment_and_says_so(as_carol, alice_invoice):
+    url = reverse("provider:payment_create", args=[alice_invoice.code])
+    as_carol.post(url, payment_post(reference="Chèque 1234567"))
+
+    second = as_carol.post(url, payment_post(reference="Chèque 1234567"))
+
+    assert second["Location"] == reverse("provider:invoice_detail", args=[alice_invoice.code])
+    assert flashed(second) == ["Paiement de 75,00\u00a0€ enregistré."]
+    assert Payment.objects.count() == 1
+
+
+def test_a_second_different_payment_is_still_checked(as_carol, alice_invoice):
+    url = reverse("provider:payment_create", args=[alice_invoice.code])
+    as_carol.post(url, payment_post(amount="50,00"))
+
+    second = as_carol.post(url, payment_post(amount="50,00", reference="Virement 2"))
+
+    assert "Le montant dépasse le reste à payer" in text(second)
+    assert Payment.objects.count() == 1
 
 
 def test_a_payment_above_what_is_due_is_refused_and_nothing_is_saved(as_carol, alice_invoice):
