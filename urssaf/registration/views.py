@@ -16,15 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients import ratelimit
 from clients.access import client_required, provider_required
 from clients.forms import add_service_errors
-from clients.models import Client
+from clients.models import AIStatus, Client
 from clients.views.provider import get_client_for_provider
 
+from ..exceptions import TransientUrssafError
 from . import particulier, services
 from .forms import AIRegistrationForm
 from .models import AIOrigin
 from .rules import START_REFUSED, STARTABLE, eligibility_errors
 
-CHECK_WINDOW = 60  # seconds between two "I activated my account" checks of one client
+CHECK_LIMIT = 5  # "I activated my account" checks per minute and client
 KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
 
 
@@ -71,15 +72,34 @@ def portal_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 @client_required
 def portal_check(request: HttpRequest) -> HttpResponse:
-    """Ask URSSAF now whether the client activated their account (they say they did)."""
+    """Ask URSSAF now, in this request, whether the client activated their account.
+
+    Synchronous on purpose: the answer is on the next page, whatever runs the workers and
+    whatever the cache. A few checks a minute are allowed, enough for an early click and one
+    right after the activation, not enough to hammer URSSAF.
+    """
     client = request.user.client
-    key = str(client.pk)
-    if not ratelimit.allow("ai-check", key, limit=1, window_seconds=CHECK_WINDOW):
-        messages.info(request, "Vérification déjà demandée : actualisez la page dans un instant.")
-    elif services.ai_activation_check_requested(client=client):
+    if client.ai_status != AIStatus.AWAITING_ACTIVATION:
+        return redirect("portal:ai_status")
+    if not ratelimit.allow("ai-check", str(client.pk), limit=CHECK_LIMIT, window_seconds=60):
+        messages.info(request, "Vous avez déjà vérifié plusieurs fois : réessayez dans une minute.")
+        return redirect("portal:ai_status")
+    try:
+        status = services.ai_activation_poll(client_id=client.pk)
+    except TransientUrssafError:
+        messages.warning(
+            request,
+            "L'URSSAF ne répond pas pour l'instant : réessayez dans quelques minutes. "
+            "Nous vérifions aussi de notre côté et vous écrirons dès que ce sera actif.",
+        )
+        return redirect("portal:ai_status")
+    if status == AIStatus.ACTIVE:
+        messages.success(request, "Votre compte URSSAF est activé : l'avance immédiate est active.")
+    elif status == AIStatus.AWAITING_ACTIVATION:
         messages.info(
             request,
-            "Nous interrogeons l'URSSAF : actualisez cette page dans quelques secondes.",
+            "L'URSSAF n'a pas encore enregistré l'activation. Terminez-la avec le lien de son "
+            "e-mail, puis vérifiez de nouveau.",
         )
     return redirect("portal:ai_status")
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.services import audit_trail
 from clients.forms import ClientForm
@@ -361,23 +362,58 @@ def test_a_client_registered_elsewhere_is_told_to_accept_the_cooperative(
     assert "acceptez" in page
 
 
-def test_the_activation_check_is_queued_at_most_once_a_minute(
-    as_alice, alice, django_capture_on_commit_callbacks
-):
+def urssaf_says(monkeypatch, *codes):
+    """Make GET /particulier answer these link statuses, one per call; count the calls."""
+    from urssaf import api
+    from urssaf.payloads import ClientStatus
+
+    answers = iter(codes)
+    calls = []
+
+    def get_client_status(*, id_client):
+        calls.append(id_client)
+        return ClientStatus(id_client=id_client, code=next(answers), state="", description="")
+
+    monkeypatch.setattr(api, "get_client_status", get_client_status)
+    return calls
+
+
+def test_an_early_check_does_not_stop_the_one_after_activation(as_alice, alice, monkeypatch):
     Client.objects.filter(pk=alice.pk).update(
-        ai_status=AIStatus.AWAITING_ACTIVATION, urssaf_id_client="abc"
+        ai_status=AIStatus.AWAITING_ACTIVATION,
+        urssaf_id_client="abc",
+        ai_awaiting_since=timezone.now(),
     )
+    calls = urssaf_says(monkeypatch, "APPAREILLAGE_EC", "APPAREILLAGE_VALIDE")
     url = reverse("portal:ai_check")
 
-    with django_capture_on_commit_callbacks() as first_checks:
-        first = as_alice.post(url)
-    with django_capture_on_commit_callbacks() as second_checks:
-        second = as_alice.post(url)
+    early = as_alice.post(url, follow=True)
+    after_activation = as_alice.post(url)
 
-    assert first["Location"] == reverse("portal:ai_status")
-    assert (len(first_checks), len(second_checks)) == (1, 0)
-    assert "Nous interrogeons l'URSSAF" in flashed(first)[0]
-    assert "déjà demandée" in flashed(second)[-1]
+    assert "pas encore enregistré l'activation" in text(early)
+    assert flashed(after_activation) == [
+        "Votre compte URSSAF est activé : l'avance immédiate est active."
+    ]
+    alice.refresh_from_db()
+    assert alice.ai_status == AIStatus.ACTIVE
+    assert calls == ["abc", "abc"]
+
+
+def test_checks_are_limited_to_five_a_minute(as_alice, alice, monkeypatch):
+    Client.objects.filter(pk=alice.pk).update(
+        ai_status=AIStatus.AWAITING_ACTIVATION,
+        urssaf_id_client="abc",
+        ai_awaiting_since=timezone.now(),
+    )
+    calls = urssaf_says(monkeypatch, *["APPAREILLAGE_EC"] * 6)
+    url = reverse("portal:ai_check")
+
+    for _ in range(5):
+        as_alice.post(url, follow=True)
+    sixth = as_alice.post(url)
+
+    assert len(calls) == 5
+    assert flashed(sixth) == ["Vous avez déjà vérifié plusieurs fois : réessayez dans une minute."]
 
 
 def test_a_client_not_awaiting_gets_no_check(as_alice, django_capture_on_commit_callbacks):
