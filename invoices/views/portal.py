@@ -66,5 +66,5 @@ def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     """Show one of the client's invoices: lines, totals and the payments received."""
     invoice = _get_invoice_for_client(request, code)
     context = invoice_document_context(invoice)
-    context["timeline"] = payment_timeline(invoice, timezone.now())
+    context["timeline"] = payment_timeline(invoice, timezone.now(), for_client=True)
     return render(request, "portal/invoice_detail.html", context)
