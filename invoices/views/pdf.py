@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 from invoices.models import BillingDocument, Invoice, Quote, round_cents
 from invoices.pdf_cache import render_pdf_cached
 from invoices.templatetags.fr_format import euros
+from urssaf.payments.selectors import ai_split
+from urssaf.payments.timeline import latest_request
 
 from .documents import get_document
 
@@ -66,14 +68,20 @@ def invoice_document_context(invoice: Invoice) -> dict:
     # A payment taken back (PaymentReversal) is listed apart and no longer counts as paid.
     payments = [p for p in every_payment if not p.is_reversed]
     amount_paid = sum((p.amount for p in payments), Decimal("0.00"))
+    # A cancelled invoice is owed by nobody, whatever it was worth.
+    amount_due = Decimal("0.00") if invoice.is_cancelled else invoice.total_ttc - amount_paid
+    urssaf_pays = any(request.urssaf_pays for request in invoice.payment_requests.all())
     return {
         **document_context(invoice),
         "invoice": invoice,
         "payments": payments,
         "reversed_payments": [p for p in every_payment if p.is_reversed],
         "amount_paid": amount_paid,
-        # A cancelled invoice is owed by nobody, whatever it was worth.
-        "amount_due": Decimal("0.00") if invoice.is_cancelled else invoice.total_ttc - amount_paid,
+        "amount_due": amount_due,
+        # An avance immédiate invoice: what the client pays and what the tax credit pays.
+        "ai_split": ai_split(
+            invoice, amount_due, urssaf_pays=urssaf_pays, request=latest_request(invoice)
+        ),
     }
 
 

@@ -21,8 +21,8 @@ from invoices.services import reversals
 
 from ...exceptions import UrssafErrorDetail
 from .. import triage
-from ..models import LIVE_STATES, EventKind, PaymentRequest, RequestState
-from ..statuses import ENDED_UNPAID_CODES, status_info
+from ..models import URSSAF_PAYS, EventKind, PaymentRequest
+from ..statuses import status_info
 from .common import audit_request, record_event, triage_now
 
 logger = logging.getLogger(__name__)
@@ -42,12 +42,7 @@ def ordinary_payment_refusal(invoice: Invoice) -> str:
     allowed again once URSSAF ended it without paying (contested, cancelled, unpaid) or the
     staff abandoned it.
     """
-    live = invoice.payment_requests.filter(state__in=LIVE_STATES).first()
-    if live is None:
-        return ""
-    if live.state == RequestState.SUBMITTED and live.status_code in ENDED_UNPAID_CODES:
-        return ""
-    return PAID_BY_URSSAF
+    return PAID_BY_URSSAF if invoice.payment_requests.filter(URSSAF_PAYS).exists() else ""
 
 
 def urssaf_shares(invoice: Invoice, amount: Decimal) -> tuple[Decimal, Decimal]:
