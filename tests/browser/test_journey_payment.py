@@ -152,7 +152,12 @@ def test_an_avance_immediate_invoice_goes_from_draft_to_paid_through_urssaf(
     switch_user(page, live_server, alice.user.email)
     page.clock.install()
     page.get_by_role("link", name="Mes factures", exact=True).click()
+    # Before anything is paid she reads her half, never the whole amount as hers to pay.
+    expect(page.get_by_text("Votre part à régler :")).to_contain_text("47,50")
+    expect(page.get_by_text("le crédit d'impôt immédiat de")).to_contain_text("47,50")
     page.get_by_role("link", name=invoice.number, exact=True).first.click()
+    expect(page.locator("#ai-split")).to_contain_text("Votre part : 47,50")
+    expect(page.locator("#ai-split")).to_contain_text("Crédit d'impôt immédiat : 47,50")
     timeline = page.get_by_role("region", name=TIMELINE)
     countdown = timeline.get_by_role("status")
     expect(countdown).to_contain_text(
