@@ -39,6 +39,35 @@ def _yes_no(label: str, *, help_text: str = "", required: bool = True) -> forms.
     )
 
 
+# The form's words when the provider or the staff fill it in: (label or "" to keep, help).
+ABOUT_THE_CLIENT = {
+    "has_filed_tax_return": (
+        "Le client a-t-il déjà déposé au moins une déclaration de revenus ?",
+        "À son nom, ou au foyer fiscal dont il fait partie.",
+    ),
+    "known_elsewhere": (
+        "Le client a-t-il déjà un compte sur particulier.urssaf.fr (avance immédiate avec un "
+        "autre organisme) ?",
+        "Si oui, il acceptera la coopérative dans son espace URSSAF au lieu d'activer un "
+        "nouveau compte.",
+    ),
+    "birth_name": (
+        "",
+        "Le nom inscrit sur l'acte de naissance du client. Un nom d'usage (nom d'épouse…) va "
+        "dans le champ suivant.",
+    ),
+    "first_names": (
+        "",
+        "Tous ses prénoms, dans l'ordre de son acte de naissance, séparés par un espace.",
+    ),
+    "account_holder": (
+        "",
+        "Tel qu'écrit sur le RIB (ex. Mme Jeanne Martin). Laissé vide : son nom.",
+    ),
+    "email_confirmation": ("Confirmez l'adresse e-mail du client", ""),
+}
+
+
 class AIRegistrationForm(ClientForm):
     """Everything POST /particulier needs, checked before anything is sent to URSSAF.
 
@@ -98,8 +127,13 @@ class AIRegistrationForm(ClientForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_client: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.for_client = for_client
+        if not for_client:  # the provider or the staff fill it in about the client
+            for name, (label, help_text) in ABOUT_THE_CLIENT.items():
+                self.fields[name].label = label or self.fields[name].label
+                self.fields[name].help_text = help_text
         civility = self.fields["civility"]
         civility.widget = forms.RadioSelect()
         civility.choices = [(Civility.MADAME, "Madame"), (Civility.MONSIEUR, "Monsieur")]
@@ -194,8 +228,9 @@ class AIRegistrationForm(ClientForm):
         if not value:
             value = bic_of_iban(self.cleaned_data.get("iban", ""))
         if not value:
+            rib = "votre RIB" if self.for_client else "le RIB du client"
             raise forms.ValidationError(
-                "Le BIC ne se déduit pas de cet IBAN : recopiez-le depuis votre RIB "
+                f"Le BIC ne se déduit pas de cet IBAN : recopiez-le depuis {rib} "
                 "(8 ou 11 caractères, par ex. BNPAFRPPXXX)."
             )
         validate_bic(value)
@@ -279,7 +314,7 @@ class AIStaffCorrectionForm(AIRegistrationForm):
     """The staff's correction before a resend: the same checks, without the client's questions."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, for_client=False, **kwargs)
         for name in ("email_confirmation", "known_elsewhere"):
             del self.fields[name]
         self.helper = None

@@ -27,6 +27,13 @@ from .rules import START_REFUSED, STARTABLE, eligibility_errors
 
 CHECK_LIMIT = 5  # "I activated my account" checks per minute and client
 KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
+SENT_MESSAGES = {
+    AIOrigin.CLIENT: "Inscription envoyée à l'URSSAF. Vous allez recevoir un e-mail de "
+    "l'URSSAF : ouvrez-le et activez votre compte dans les 7 jours.",
+    AIOrigin.PROVIDER: "Inscription envoyée à l'URSSAF. Le client va recevoir un e-mail de "
+    "l'URSSAF : il doit l'ouvrir et activer son compte dans les 7 jours.",
+}
+SENT_MESSAGES[AIOrigin.STAFF] = SENT_MESSAGES[AIOrigin.PROVIDER]
 
 
 # --- the client, from the portal -------------------------------------------------------------
@@ -173,7 +180,9 @@ def _form_page(
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])
         return redirect(back_url)
-    form = AIRegistrationForm(request.POST or None, instance=client)
+    form = AIRegistrationForm(
+        request.POST or None, instance=client, for_client=request.user.is_client
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.ai_client_prepare(
@@ -209,11 +218,7 @@ def _confirm_page(
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(form_url)
-        messages.success(
-            request,
-            "Inscription envoyée à l'URSSAF. Un e-mail de l'URSSAF va suivre : il faut "
-            "l'ouvrir et activer le compte sous 7 jours.",
-        )
+        messages.success(request, SENT_MESSAGES[origin])
         return redirect(done_url)
     context = {
         "client": client,

@@ -180,12 +180,31 @@ def test_the_provider_registers_a_client_in_two_steps(as_carol, carol, alice, sa
         done = as_carol.post(confirm_url)
 
     assert done["Location"] == reverse("provider:client_detail", args=[alice.code])
+    assert flashed(done) == [
+        "Inscription envoyée à l'URSSAF. Le client va recevoir un e-mail de l'URSSAF : il doit "
+        "l'ouvrir et activer son compte dans les 7 jours."
+    ]
     alice.refresh_from_db()
     assert alice.ai_status == AIStatus.AWAITING_ACTIVATION
     registration = alice.ai_registrations.get()
     assert (registration.started_by, registration.origin) == (carol.user, "provider")
     detail = text(as_carol.get(done["Location"]))
     assert "En attente d'activation" in detail
+
+
+def test_the_provider_reads_the_form_about_the_client_and_the_client_about_herself(
+    as_carol, alice, client
+):
+    for_provider = text(as_carol.get(reverse("provider:client_ai_register", args=[alice.code])))
+    client.force_login(alice.user)
+    for_client = text(client.get(reverse("portal:ai_register")))
+
+    assert "l'acte de naissance du client" in for_provider
+    assert "Le client a-t-il déjà déposé au moins une déclaration de revenus ?" in for_provider
+    assert "votre acte de naissance" not in for_provider
+    assert "Avez-vous déjà" not in for_provider
+    assert "votre acte de naissance" in for_client
+    assert "Avez-vous déjà déposé au moins une déclaration de revenus ?" in for_client
 
 
 def test_an_invalid_form_saves_nothing_and_says_why(as_carol, alice):
