@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ..triage.models import TriageQuerySet, TriageRecord
 from . import triage
@@ -210,4 +211,6 @@ class PaymentRequestEvent(models.Model):
         indexes = [models.Index(fields=["request", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.status_code}".strip()
+        # Shown in the admin beside columns in Paris time: the same clock here.
+        at = timezone.localtime(self.at)
+        return f"{at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.status_code}".strip()
