@@ -197,9 +197,9 @@ class PaymentRequestAdmin(TriageAdmin):
         return self._run_one(
             request,
             pk,
-            lambda obj: services.payment_request_correct(request=obj, by=request.user).pk,
-            "Facture annulée ; brouillon corrigible n° {result} créé pour le prestataire, "
-            "qui l'émettra sous un nouveau numéro.",
+            lambda obj: services.payment_request_correct(request=obj, by=request.user),
+            "Facture {result.replaces.number} annulée ; un brouillon corrigé a été créé pour "
+            "{result.provider}, qui le relira et l'émettra sous un nouveau numéro.",
         )
 
     def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clients.encryption import EncryptedJSONField
 
@@ -97,4 +98,4 @@ class AIRegistration(TriageRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Inscription n° {self.pk} — {self.client}"
+        return f"Inscription de {self.client} du {timezone.localdate(self.created_at):%d/%m/%Y}"

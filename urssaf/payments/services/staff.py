@@ -158,7 +158,10 @@ def payment_request_correct(*, request: PaymentRequest, by: User) -> Invoice:
     invoice_services.invoice_cancel(invoice=invoice, by=by)
     draft = _copy_as_draft(invoice)
     _staff_event(
-        request, by, "corrected", f"Facture annulée ; brouillon corrigible n° {draft.pk} créé."
+        request,
+        by,
+        "corrected",
+        f"Facture {invoice.number} annulée ; brouillon corrigé créé pour le prestataire.",
     )
     email_on_commit("corrected", request)
     return draft
