@@ -208,3 +208,13 @@ def test_a_staff_note_of_a_megabyte_is_refused_and_the_request_left_as_it_was(st
     assert "Note trop longue : 2000 caractères au plus" in response.content.decode()
     assert refused.triage_state == TriageState.OPEN
     assert refused.triage_note == ""
+
+
+def test_correct_and_resend_asks_first_and_says_what_cannot_be_undone(staff, refused):
+    page = staff.get(change_url(refused)).content.decode()
+
+    confirm = page[page.index('<details class="confirm-action"') :]
+    confirm = confirm[: confirm.index("</details>")]
+    assert "Corriger et renvoyer (nouveau numéro)…</summary>" in confirm
+    assert "annulée définitivement" in confirm
+    assert reverse("admin:urssaf_paymentrequest_correct", args=[refused.pk]) in confirm
