@@ -116,12 +116,9 @@ def draft_form(
                 messages.success(request, screens.created if document is None else screens.saved)
                 return redirect(screens.detail, code=saved.code)
     elif document is None:
-        start, end = screens.form.default_period(timezone.localdate())
-        initial = {
-            "period_start": start,
-            "period_end": end,
-            "client": preselected_client(request, provider),
-        }
+        client = preselected_client(request, provider)
+        start, end = screens.form.default_period(timezone.localdate(), client)
+        initial = {"period_start": start, "period_end": end, "client": client}
         form = screens.form(provider=provider, initial=initial)
         formset = screens.formset(prefix=LINES_PREFIX, provider=provider)
     else:

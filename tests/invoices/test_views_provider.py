@@ -717,3 +717,46 @@ def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol
     assert response.status_code == HTTPStatus.OK
     assert "au plus 2000 caractères" in text(response)
     assert not Invoice.objects.exists()
+
+
+# --- Defaults that pass ----------------------------------------------------------------------
+
+
+def ai_active_since(client, day: dt.date) -> None:
+    from clients.models import AIStatus, Client
+
+    Client.objects.filter(pk=client.pk).update(
+        ai_status=AIStatus.ACTIVE, urssaf_id_client="id-1", ai_activated_on=day
+    )
+
+
+def test_a_new_invoice_for_a_client_activated_this_month_starts_on_the_activation_day(
+    as_carol, alice
+):
+    ai_active_since(alice, dt.date(2026, 11, 12))
+
+    response = as_carol.get(reverse("provider:invoice_create") + f"?client={alice.code}")
+
+    form = response.context["form"]
+    assert (form.initial["period_start"], form.initial["period_end"]) == (
+        dt.date(2026, 11, 12),
+        dt.date(2026, 11, 23),
+    )
+
+
+def test_a_new_invoice_for_a_client_active_before_this_month_covers_the_month_so_far(
+    as_carol, alice
+):
+    ai_active_since(alice, dt.date(2026, 9, 1))
+
+    response = as_carol.get(reverse("provider:invoice_create") + f"?client={alice.code}")
+
+    assert response.context["form"].initial["period_start"] == dt.date(2026, 11, 1)
+
+
+def test_the_client_list_of_the_form_tells_when_each_avance_immediate_began(as_carol, alice):
+    ai_active_since(alice, dt.date(2026, 11, 12))
+
+    page = as_carol.get(reverse("provider:invoice_create")).content.decode()
+
+    assert f'value="{alice.code}" data-ai-since="2026-11-12"' in page
