@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/sqlite_concurrency.py [--clients 12] [--workers 2]
 
-Runs on the settings scripts/demo uses (config.settings.base in DEBUG, no DATABASE_URL nor
-REDIS_URL: an SQLite file under a throwaway SAP_VAR_DIR, migrated here), then with fork pools:
+Runs on the settings scripts/demo uses (config.settings.demo, no DATABASE_URL nor REDIS_URL:
+an SQLite file under a throwaway SAP_VAR_DIR, migrated here), then with fork pools:
 - issues: one draft per client issued by --issuers processes at once, each draft twice (a
   double click): every draft issued once, gap-free numbers, no error;
 - batch: last year's attestation batch over the same clients on --workers processes, each
@@ -26,12 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VAR_DIR = tempfile.mkdtemp(prefix="sap-bench-sqlite-")
-for folder in ("celery/queue", "celery/processed", "mail"):  # as scripts/demo makes them
+for folder in ("celery/queue", "celery/processed", "celery/control", "mail"):  # as the demo
     Path(VAR_DIR, folder).mkdir(parents=True)
 os.environ.update(
     SAP_VAR_DIR=VAR_DIR,
-    DJANGO_SETTINGS_MODULE="config.settings.base",
-    DJANGO_DEBUG="1",
+    DJANGO_SETTINGS_MODULE="config.settings.demo",
     # E-mails and tasks queued on commit go to files, as in the demo; nobody consumes them.
     DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
 )

@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clients.views import home
-from config.views import health
+from config.views import favicon, health
 
 urlpatterns = [
     path("", home, name="home"),
     path("sante/", health, name="health"),
+    path("favicon.ico", favicon),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
