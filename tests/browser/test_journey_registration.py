@@ -140,7 +140,7 @@ def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
     page.get_by_role("button", name="Envoyer l'inscription à l'URSSAF").click()
 
     # URSSAF (the sandbox) accepted it: she must now activate her account.
-    expect(page.get_by_text("Inscription envoyée à l'URSSAF.")).to_be_visible()
+    expect(page.get_by_text("Inscription enregistrée : elle part à l'URSSAF")).to_be_visible()
     expect(badge(page, AIStatus.AWAITING_ACTIVATION)).to_be_visible()
     expect(
         page.get_by_role("heading", name="Acceptée par l'URSSAF : activez votre compte")

@@ -28,10 +28,10 @@ from .rules import START_REFUSED, STARTABLE, eligibility_errors
 CHECK_LIMIT = 5  # "I activated my account" checks per minute and client
 KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
 SENT_MESSAGES = {
-    AIOrigin.CLIENT: "Inscription envoyée à l'URSSAF. Vous allez recevoir un e-mail de "
-    "l'URSSAF : ouvrez-le et activez votre compte dans les 7 jours.",
-    AIOrigin.PROVIDER: "Inscription envoyée à l'URSSAF. Le client va recevoir un e-mail de "
-    "l'URSSAF : il doit l'ouvrir et activer son compte dans les 7 jours.",
+    AIOrigin.CLIENT: "Inscription enregistrée : elle part à l'URSSAF, qui vous enverra un "
+    "e-mail pour activer votre compte (à faire dans les 7 jours).",
+    AIOrigin.PROVIDER: "Inscription enregistrée : elle part à l'URSSAF, qui enverra au client "
+    "un e-mail pour activer son compte (à faire dans les 7 jours).",
 }
 SENT_MESSAGES[AIOrigin.STAFF] = SENT_MESSAGES[AIOrigin.PROVIDER]
 

@@ -181,8 +181,8 @@ def test_the_provider_registers_a_client_in_two_steps(as_carol, carol, alice, sa
 
     assert done["Location"] == reverse("provider:client_detail", args=[alice.code])
     assert flashed(done) == [
-        "Inscription envoyée à l'URSSAF. Le client va recevoir un e-mail de l'URSSAF : il doit "
-        "l'ouvrir et activer son compte dans les 7 jours."
+        "Inscription enregistrée : elle part à l'URSSAF, qui enverra au client un e-mail pour "
+        "activer son compte (à faire dans les 7 jours)."
     ]
     alice.refresh_from_db()
     assert alice.ai_status == AIStatus.AWAITING_ACTIVATION
