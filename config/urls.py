@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from clients.account_forms import LoginForm
 from clients.views import home
 from config.views import favicon, health
 
@@ -11,7 +12,9 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
