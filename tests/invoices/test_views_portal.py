@@ -330,3 +330,28 @@ def test_an_ordinary_invoice_still_reads_what_remains_due(client, alice, alice_i
 
     assert "Reste à payer" in page
     assert "Votre part" not in page
+
+
+def test_an_invoice_unpaid_a_month_after_its_issue_is_flagged_late(client, alice, alice_invoice):
+    import time_machine
+
+    client.force_login(alice.user)
+    on_time = reader_text(client.get(list_url()))
+    later = alice_invoice.issue_date + dt.timedelta(days=31)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
+        client.force_login(alice.user)  # a month later: a new session
+        late = reader_text(client.get(list_url()))
+        pay(alice_invoice, "75.00")
+        paid = reader_text(client.get(list_url()))
+
+    assert "En retard" not in on_time
+    assert "En retard" in late
+    assert "En retard" not in paid
+
+
+def test_the_client_menu_leads_to_the_avance_immediate_page(client, alice):
+    client.force_login(alice.user)
+
+    page = client.get(list_url()).content.decode()
+
+    assert f'href="{reverse("portal:ai_status")}">Avance immédiate</a>' in page

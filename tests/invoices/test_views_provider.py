@@ -709,6 +709,14 @@ def test_the_dashboard_shows_the_figures_in_french(as_carol, carol, alice):
     assert "1\u202f250,00\u00a0€" in page
 
 
+def test_money_due_without_late_payouts_does_not_read_as_late(as_carol):
+    page = text(as_carol.get(reverse("provider:dashboard")))
+
+    assert "À vous verser par la coopérative" in page
+    assert "Aucun versement en retard" in page
+    assert "Versements en retard" not in page
+
+
 def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol, alice):
     data = invoice_post(line(), client=alice, notes="Mention. " * 200_000)
 
