@@ -181,7 +181,10 @@ def _form_page(
         messages.info(request, START_REFUSED[client.ai_status])
         return redirect(back_url)
     form = AIRegistrationForm(
-        request.POST or None, instance=client, for_client=request.user.is_client
+        request.POST or None,
+        instance=client,
+        for_client=request.user.is_client,
+        initial=_email_initial(request, client),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,6 +194,8 @@ def _form_page(
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            # Back from the review ("Modifier"), the address typed twice stays confirmed.
+            request.session[_confirmed_key(client)] = form.cleaned_data["email"]
             query = f"?{KNOWN_ELSEWHERE_PARAM}=1" if form.cleaned_data["known_elsewhere"] else ""
             return redirect(confirm_url + query)
     return render(
@@ -198,6 +203,21 @@ def _form_page(
         "urssaf/registration_form.html",
         {"form": form, "client": client, "back_url": back_url},
     )
+
+
+def _confirmed_key(client: Client) -> str:
+    return f"ai_email_confirmed:{client.code}"
+
+
+def _email_initial(request: HttpRequest, client: Client) -> dict:
+    """The e-mail the form starts with: the address the client logs in with when she fills it
+    herself (the record may hold an older one), confirmed already when she comes back from
+    the review."""
+    if request.session.get(_confirmed_key(client)) == client.email:
+        return {"email_confirmation": client.email}
+    if request.user.is_client and request.user.email != client.email:
+        return {"email": request.user.email}
+    return {}
 
 
 def _confirm_page(

@@ -439,3 +439,21 @@ def test_a_client_not_awaiting_gets_no_check(as_alice, django_capture_on_commit_
     with django_capture_on_commit_callbacks() as callbacks:
         as_alice.post(reverse("portal:ai_check"))
     assert callbacks == []
+
+
+def test_coming_back_from_the_review_keeps_the_email_confirmed(as_alice, alice):
+    form_url = reverse("portal:ai_register")
+    as_alice.post(form_url, form_data_for(alice))
+
+    again = as_alice.get(form_url)
+
+    assert again.context["form"]["email_confirmation"].value() == alice.email
+
+
+def test_the_client_starts_from_the_address_she_logs_in_with(as_alice, alice):
+    Client.objects.filter(pk=alice.pk).update(email="ancienne.adresse@example.org")
+
+    form = as_alice.get(reverse("portal:ai_register")).context["form"]
+
+    assert form["email"].value() == alice.user.email
+    assert not form["email_confirmation"].value()  # typed again on a first visit
