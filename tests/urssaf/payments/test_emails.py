@@ -1,4 +1,4 @@
-"""The payment-request e-mails tell the client her share and the credit, in her words."""
+"""What the client and the provider read about a payment request: e-mails, shares, dates."""
 
 import pytest
 from django.core import mail
@@ -46,3 +46,23 @@ def test_a_refused_debit_e_mail_tells_the_client_what_to_do(sent_request, alice)
     assert "(37,50 €) a été refusé par votre banque" in body
     assert "contact@cooperative-sap.fr" in body
     assert "/espace-client/" in body  # the link to the invoice on the portal
+
+
+def test_a_transfer_dated_ahead_of_our_clock_owes_the_provider_from_that_date(sent_request):
+    import datetime as dt
+    from decimal import Decimal
+
+    from invoices.models import Payout
+    from invoices.services.payouts import PAYOUT_TARGET
+    from urssaf.payments.schedule import PARIS
+    from urssaf.payments.services.money import urssaf_payment_book
+
+    transfer_day = timezone.localdate() + dt.timedelta(days=4)  # the sandbox's clock ran ahead
+    PaymentRequest.objects.filter(pk=sent_request.pk).update(
+        status_code="70", transfer_date=transfer_day, transfer_amount=Decimal("75.00")
+    )
+
+    urssaf_payment_book(request_id=sent_request.pk)
+
+    payout = Payout.objects.get(invoice=sent_request.invoice)
+    assert payout.due_at == dt.datetime.combine(transfer_day, dt.time(12), PARIS) + PAYOUT_TARGET
