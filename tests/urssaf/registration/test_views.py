@@ -341,7 +341,8 @@ def test_a_failed_registration_shows_the_advice_on_the_client_page(as_carol, ali
     page = text(as_carol.get(reverse("provider:client_detail", args=[alice.code])))
 
     assert "Inscription en échec" in page
-    assert "Vérifiez votre IBAN et votre BIC" in page
+    assert "Le BIC ou l'IBAN est refusé par l'URSSAF." in page
+    assert "votre" not in page.split("Avance immédiate")[-1].lower()  # about the client, to you
 
 
 @pytest.mark.parametrize("name", ["portal:invoice_list", "portal:profile", "portal:ai_status"])
