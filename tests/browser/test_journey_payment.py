@@ -314,3 +314,6 @@ def test_a_refused_debit_tells_the_client_what_happens_and_what_to_do(
     expect(timeline.locator("[data-step=debit]")).to_contain_text(
         "Prélèvement refusé par votre banque"
     )
+    # Her share is no longer "debited around the 7th".
+    expect(page.locator("#ai-split")).to_contain_text("dont le prélèvement a été refusé")
+    expect(page.locator("#ai-split")).not_to_contain_text("prélevée par l'URSSAF vers")

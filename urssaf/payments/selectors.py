@@ -15,6 +15,7 @@ from invoices.models import Payout
 
 from .models import AWAITING_VALIDATION, CONTESTED, FAILED, URSSAF_PAYS, PaymentRequest
 from .schedule import expected_debit
+from .statuses import FAILED_CODES
 
 # The avance immédiate situations a provider follows, by the key the dashboard uses.
 TO_VALIDATE = "to_validate"
@@ -59,6 +60,7 @@ class AISplit:
     client_share: Decimal  # debited from the client by URSSAF
     credit: Decimal  # the immediate tax credit, paid by URSSAF
     debit_expected: datetime | None  # about when URSSAF debits the client's share
+    debit_refused: bool = False  # her bank refused it: nothing is expected any more
 
     @property
     def total(self) -> Decimal:
@@ -77,8 +79,10 @@ def ai_split(
     if not urssaf_pays or amount_due <= 0:
         return None
     credit = min(invoice.credit_share, amount_due)
+    refused = request is not None and request.status_code in FAILED_CODES
     return AISplit(
         client_share=amount_due - credit,
         credit=credit,
-        debit_expected=expected_debit(request) if request is not None else None,
+        debit_expected=expected_debit(request) if request is not None and not refused else None,
+        debit_refused=refused,
     )
