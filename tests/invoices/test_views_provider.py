@@ -496,7 +496,7 @@ def test_a_payment_above_what_is_due_is_refused_and_nothing_is_saved(as_carol, a
     response = as_carol.post(url, payment_post(amount="75,01"))
 
     assert response.status_code == HTTPStatus.OK
-    assert "Le montant dépasse le reste à payer (75.00 €)." in text(response)
+    assert "Le montant dépasse le reste à payer (75,00\u00a0€)." in text(response)
     assert not Payment.objects.exists()
     alice_invoice.refresh_from_db()
     assert alice_invoice.status == InvoiceStatus.ISSUED
