@@ -5,8 +5,10 @@ the configured user model, the record any model through its content type).
 """
 
 from django.db import models
+from django.utils import timezone
 
 from .fields import actor_field
+from .labels import action_label
 
 
 class AuditEntry(models.Model):
@@ -30,4 +32,10 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
+        # Shown in the admin beside columns in Paris time: the same clock here.
+        at = timezone.localtime(self.created_at)
+        return f"{at:%d/%m/%Y %H:%M} {self.action_label} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)

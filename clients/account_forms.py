@@ -3,7 +3,7 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from . import services
 from .net import client_ip
@@ -53,3 +53,16 @@ class PasswordResetRequestForm(PasswordResetForm):
         services.password_reset_request(
             email=self.cleaned_data["email"], visitor=client_ip(request)
         )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with a refusal in correct French (Django's own reads "Saisissez un
+    adresse e-mail…", the field's name dropped into a masculine sentence)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Adresse e-mail ou mot de passe incorrect. Vérifiez-les (majuscules comprises), "
+            "ou choisissez un nouveau mot de passe."
+        ),
+    }

@@ -70,6 +70,15 @@ def validate_bic(value: str) -> None:
         raise ValidationError("BIC invalide : 8 ou 11 caractères, par ex. BNPAFRPPXXX.") from exc
 
 
+def bic_of_iban(iban: str) -> str:
+    """Return the BIC schwifty's bank registry knows for this IBAN, or an empty string."""
+    try:
+        bic = IBAN(iban).bic
+    except SchwiftyException:
+        return ""
+    return str(bic) if bic else ""
+
+
 def normalize_iban(value: str) -> str:
     return IBAN(value).compact
 

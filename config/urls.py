@@ -2,15 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from clients.account_forms import LoginForm
 from clients.views import home
-from config.views import health
+from config.views import favicon, health
 
 urlpatterns = [
     path("", home, name="home"),
     path("sante/", health, name="health"),
+    path("favicon.ico", favicon),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

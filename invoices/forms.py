@@ -43,6 +43,26 @@ def _money_field(label: str, *, decimal_places: int, max_digits: int, **kwargs):
     )
 
 
+class ClientSelect(forms.Select):
+    """Each client with an active avance immédiate carries the day it began (data-ai-since):
+    js/invoice_lines.js then starts a new invoice's period there, not before (URSSAF refuses
+    services dated before the activation)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        client = getattr(value, "instance", None)
+        if client is not None and client.has_active_ai and client.ai_activated_on:
+            option["attrs"]["data-ai-since"] = client.ai_activated_on.isoformat()
+        return option
+
+
+def period_start_for(client: Client | None, today: dt.date) -> dt.date:
+    """The first day of the month so far that an invoice of this client may cover."""
+    start = today.replace(day=1)
+    activated = client.ai_activated_on if client is not None and client.has_active_ai else None
+    return min(max(start, activated), today) if activated else start
+
+
 class ClientChoiceField(forms.ModelChoiceField):
     """A client picked by code; a code that is not even a UUID is just not one of yours."""
 
@@ -66,6 +86,7 @@ class DocumentHeaderForm(forms.Form):
         label="Client",
         queryset=Client.objects.none(),
         to_field_name="code",
+        widget=ClientSelect,
         empty_label="— Choisir un client —",
         error_messages={"invalid_choice": "Choisissez un de vos clients."},
     )
@@ -93,7 +114,7 @@ class DocumentHeaderForm(forms.Form):
         return cleaned
 
     @staticmethod
-    def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    def default_period(today: dt.date, client: Client | None = None) -> tuple[dt.date, dt.date]:
         """The period a new document starts with."""
         return today, today
 
@@ -156,9 +177,10 @@ class InvoiceForm(DocumentHeaderForm):
     deposit_fields = ("deposit_amount", "deposit_paid_on", "deposit_mode")
 
     @staticmethod
-    def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-        """An invoice usually covers the month so far."""
-        return today.replace(day=1), today
+    def default_period(today: dt.date, client: Client | None = None) -> tuple[dt.date, dt.date]:
+        """An invoice usually covers the month so far, from the avance immédiate's first day
+        when it began this month (a default that the issue would refuse is a trap)."""
+        return period_start_for(client, today), today
 
     @classmethod
     def initial_for(cls, invoice: Invoice) -> dict:

@@ -87,11 +87,13 @@ def test_repeated_login_failures_lock_the_account_for_that_address(client, alice
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post(url, {"username": alice.user.email, "password": "wrong"})
         assert response.status_code == HTTPStatus.OK  # the form with its error
+        assert "Adresse e-mail ou mot de passe incorrect." in response.content.decode()
     last_try = client.post(url, {"username": alice.user.email, "password": "wrong"})
     assert last_try.status_code == HTTPStatus.TOO_MANY_REQUESTS
     locked = client.post(url, {"username": alice.user.email, "password": "motdepasse-solide-42"})
     assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Connexion temporairement bloquée" in locked.content.decode()
+    assert "mailto:contact@cooperative-sap.fr" in locked.content.decode()  # whom to ask
     assert "_auth_user_id" not in client.session
 
 

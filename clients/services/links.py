@@ -198,6 +198,6 @@ def _retire_duplicate(request: ClientLinkRequest) -> None:
         actor=None,
         action="client.duplicate.kept",
         obj=duplicate,
-        note=f"Doublon de la fiche n° {request.client_id}, conservé car des documents ou un "
+        note=f"Doublon de la fiche de {request.client.full_name}, conservé car des documents ou un "
         "compte y sont rattachés : à fusionner par l'équipe.",
     )

@@ -1,5 +1,7 @@
 """Self-registration: number and date of a document, then the link e-mailed to the client."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -74,6 +76,10 @@ def signup_open(request: HttpRequest, token: str) -> HttpResponse:
         return token
     invitation = services.invitation_for_token(token)
     problem = services.invitation_problem(invitation)
+    if problem == LinkProblem.USED and request.method == "POST":
+        repeated = _account_just_opened(request, invitation)
+        if repeated is not None:  # a double click on "Créer mon espace"
+            return _welcome(request, repeated)
     if problem is not None:
         return _link_problem(request, problem)
     account = User(email=invitation.sent_to, role=Role.CLIENT)
@@ -83,15 +89,33 @@ def signup_open(request: HttpRequest, token: str) -> HttpResponse:
             user = services.account_open(token=token, password=form.cleaned_data["new_password1"])
         except ValidationError as exc:  # the same link followed twice at once
             return _link_problem(request, exc.code)
-        del request.session[_SIGNUP_LINK_KEY]
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Votre espace client est créé.")
-        return redirect("portal:ai_status")
+        return _welcome(request, user)
     return render(
         request,
         "registration/signup_open.html",
         {"form": form, "invitation": invitation, "client": invitation.client},
     )
+
+
+def _welcome(request: HttpRequest, user: User) -> HttpResponse:
+    request.session.pop(_SIGNUP_LINK_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Votre espace client est créé.")
+    return redirect("portal:ai_status")
+
+
+# Long enough for a double click on a slow connection.
+_REPEAT_WINDOW = timedelta(seconds=60)
+
+
+def _account_just_opened(request: HttpRequest, invitation) -> User | None:
+    """The account this link opened a moment ago with the password posted again, if any."""
+    user = invitation.client.user
+    recent = invitation.used_at and invitation.used_at >= timezone.now() - _REPEAT_WINDOW
+    password = request.POST.get("new_password1", "")
+    if user is None or not recent or not user.check_password(password):
+        return None
+    return user
 
 
 def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:

@@ -24,6 +24,7 @@ from invoices.models import (
     AttestationBatch,
     AttestationBatchItem,
     BatchItemStatus,
+    BatchStatus,
     TaxRuleSet,
     TaxSubCeiling,
 )
@@ -188,7 +189,7 @@ class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin)
     change_list_template = "attestations/admin_batch_change_list.html"
     list_display = (
         "year",
-        "status",
+        "outcome",
         "progress",
         "failed",
         "created",
@@ -199,7 +200,7 @@ class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin)
     list_filter = ("year", "status")
     readonly_fields = (
         "year",
-        "status",
+        "outcome",
         "progress",
         "total",
         "done",
@@ -219,13 +220,22 @@ class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin)
             *super().get_urls(),
         ]
 
+    @admin.display(description="statut", ordering="status")
+    def outcome(self, obj: AttestationBatch) -> str:
+        """A finished batch with failures is not "Terminé": it waits for a retry."""
+        if obj.status == BatchStatus.RUNNING:
+            return "En cours"
+        if obj.failed:
+            return f"Incomplet : {obj.failed} échec(s) à relancer"
+        return "Terminé"
+
     @admin.display(description="progression")
     def progress(self, obj: AttestationBatch) -> str:
-        processed = obj.done + obj.failed
+        # The bar counts successes only: a batch with failures never looks complete.
         return format_html(
             '<progress max="{}" value="{}"></progress> {} / {} réussis',
             obj.total or 1,
-            processed if obj.total else 1,
+            obj.done if obj.total else 1,
             obj.done,
             obj.total,
         )

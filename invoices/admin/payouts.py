@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from clients.admin.filters import DefaultChoiceFilter
 from clients.admin.sensitive import SensitiveLookupsRefused
-from clients.validators import mask_iban, validate_bic, validate_iban
+from clients.validators import bic_of_iban, mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutStatus
 from invoices.sepa import batch_xml
 from invoices.services import payouts
@@ -56,15 +56,39 @@ class PayoutStateFilter(DefaultChoiceFilter):
 class SepaExportForm(forms.Form):
     """The debtor account and the execution date of a SEPA batch (settings prefill them)."""
 
+    # <input type="date"> shows and posts ISO dates only: a French "05/12/2026" would be lost.
     execution_date = forms.DateField(
-        label="Date d'exécution", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date d'exécution",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     debtor_name = forms.CharField(label="Titulaire du compte de la coopérative", max_length=70)
     debtor_iban = forms.CharField(label="IBAN de la coopérative", validators=[validate_iban])
-    debtor_bic = forms.CharField(label="BIC de la coopérative", validators=[validate_bic])
+    debtor_bic = forms.CharField(
+        label="BIC de la coopérative",
+        required=False,
+        help_text="Laissé vide, il est déduit de l'IBAN quand c'est possible.",
+    )
 
     def clean_debtor_iban(self) -> str:
         return self.cleaned_data["debtor_iban"].replace(" ", "").upper()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        bic = cleaned.get("debtor_bic", "").replace(" ", "").upper()
+        if not bic and cleaned.get("debtor_iban"):
+            bic = bic_of_iban(cleaned["debtor_iban"])
+            if not bic:
+                self.add_error(
+                    "debtor_bic",
+                    "Le BIC ne se déduit pas de cet IBAN : recopiez-le depuis le RIB du compte.",
+                )
+        elif bic:
+            try:
+                validate_bic(bic)
+            except ValidationError as exc:
+                self.add_error("debtor_bic", exc)
+        cleaned["debtor_bic"] = bic
+        return cleaned
 
 
 def _sepa_initial() -> dict:
@@ -74,6 +98,14 @@ def _sepa_initial() -> dict:
         "debtor_iban": settings.COOPERATIVE_PAYOUT_IBAN,
         "debtor_bic": settings.COOPERATIVE_PAYOUT_BIC,
     }
+
+
+def _batch_of_all(payouts: QuerySet) -> PayoutBatch | None:
+    """The batch holding every one of these payouts, if they all went into the same one."""
+    batch_ids = set(payouts.values_list("batch", flat=True))
+    if len(batch_ids) != 1 or None in batch_ids:
+        return None
+    return PayoutBatch.objects.get(pk=batch_ids.pop())
 
 
 def sepa_response(batch: PayoutBatch) -> HttpResponse:
@@ -161,6 +193,9 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
                     payouts=queryset, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
+                batch = _batch_of_all(queryset)
+                if batch is not None:  # a double click: hand back the file the first one made
+                    return sepa_response(batch)
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
                 return None
             return sepa_response(batch)

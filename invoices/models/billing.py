@@ -1,11 +1,13 @@
 """Invoices, their lines, the natures of service, payments and reversals."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.models import AIStatus
@@ -51,6 +53,11 @@ class ServiceNature(models.Model):
 
     def __str__(self) -> str:
         return self.short_label
+
+
+# An invoice unpaid this long after its issue is late (the usual term between professionals,
+# and what the cooperative asks of its clients).
+PAYMENT_TERM = timedelta(days=30)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -209,6 +216,15 @@ class Invoice(BillingDocument):
     @property
     def is_cancelled(self) -> bool:
         return self.status == InvoiceStatus.CANCELLED
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still unpaid PAYMENT_TERM after its issue (shown as "En retard" in the lists)."""
+        return (
+            self.status == InvoiceStatus.ISSUED
+            and self.issue_date is not None
+            and self.issue_date + PAYMENT_TERM < timezone.localdate()
+        )
 
 
 class InvoiceLine(ServiceLine):

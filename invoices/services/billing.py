@@ -13,6 +13,7 @@ from django.utils import timezone
 from clients.models import Client, Provider, User
 
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
+from ..templatetags.fr_format import euros
 from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
 from .payouts import payout_open
 
@@ -175,7 +176,7 @@ def payment_record(
         errors.append("Le montant ne peut avoir plus de deux décimales.")
     due = invoice.total_ttc - amount_paid(invoice)
     if amount > due:
-        errors.append(f"Le montant dépasse le reste à payer ({due} €).")
+        errors.append(f"Le montant dépasse le reste à payer ({euros(due)}).")
     if paid_on > timezone.localdate():
         errors.append("La date de paiement ne peut pas être dans le futur.")
     if invoice.issue_date and paid_on < invoice.issue_date - _ACOMPTE_TOLERANCE:

@@ -60,6 +60,16 @@ def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def flash_once(request: HttpRequest, level: int, text: str) -> None:
+    """Flash `text` unless it already waits to be shown: after a double click, the first
+    click's message is usually still pending (its page was never displayed)."""
+    storage = messages.get_messages(request)
+    pending = [str(message) for message in storage]
+    storage.used = False  # looking is not showing: keep them for the next page
+    if text not in pending:
+        messages.add_message(request, level, text)
+
+
 def bind_document_forms(
     request: HttpRequest, provider: Provider, screens: DocumentScreens, **form_kwargs
 ) -> tuple[DocumentHeaderForm, BaseLineFormSet]:
@@ -114,12 +124,9 @@ def draft_form(
                 messages.success(request, screens.created if document is None else screens.saved)
                 return redirect(screens.detail, code=saved.code)
     elif document is None:
-        start, end = screens.form.default_period(timezone.localdate())
-        initial = {
-            "period_start": start,
-            "period_end": end,
-            "client": preselected_client(request, provider),
-        }
+        client = preselected_client(request, provider)
+        start, end = screens.form.default_period(timezone.localdate(), client)
+        initial = {"period_start": start, "period_end": end, "client": client}
         form = screens.form(provider=provider, initial=initial)
         formset = screens.formset(prefix=LINES_PREFIX, provider=provider)
     else:
@@ -137,6 +144,7 @@ def run_service(
     service: Callable[..., object],
     success: str,
     then: str = "",
+    repeat: Callable[[BillingDocument], object] | None = None,
     **kwargs,
 ) -> HttpResponse:
     """Run one service on a document from a button of its page.
@@ -146,14 +154,21 @@ def run_service(
     with the service's result as `result`) and go to the route `then` (the page of the
     document the service returned, or a page without argument), or back to the page; a French
     refusal is flashed on the page.
+
+    `repeat`, given the document as it is after a refusal, returns what the service would
+    have returned if the refusal only says it was done already (a double click, two tabs):
+    then the visitor gets the answer of the first click, not an error.
     """
     document = get_document(request, screens.model, code, *screens.related)
     try:
         result = service(**{screens.model._meta.model_name: document}, **kwargs)
     except ValidationError as exc:
-        flash_errors(request, exc)
-        return redirect(screens.detail, code=document.code)
-    messages.success(request, success.format(result=result))
+        document.refresh_from_db()
+        result = repeat(document) if repeat is not None else None
+        if result is None:
+            flash_errors(request, exc)
+            return redirect(screens.detail, code=document.code)
+    flash_once(request, messages.SUCCESS, success.format(result=result))
     if not then:
         return redirect(screens.detail, code=document.code)
     if isinstance(result, BillingDocument):

@@ -14,9 +14,9 @@ from invoices.models import CreditNote, Invoice, Quote
 from invoices.pdf_cache import render_pdf_cached
 from invoices.printing import (
     credit_note_document_context,
-    invoice_document_context,
     quote_document_context,
 )
+from urssaf.payments.selectors import invoice_context
 
 from .documents import get_document
 
@@ -39,7 +39,7 @@ def _pdf_response(request: HttpRequest, template: str, context: dict) -> HttpRes
 def invoice_pdf(request: HttpRequest, code) -> HttpResponse:
     """Download the invoice PDF: a provider's own, a client's issued ones, any for staff."""
     invoice = get_document(request, Invoice, code)
-    return _pdf_response(request, "pdf/invoice.html", invoice_document_context(invoice))
+    return _pdf_response(request, "pdf/invoice.html", invoice_context(invoice))
 
 
 @require_GET

@@ -25,9 +25,15 @@ from urssaf.payments.timeline import latest_request, payment_timeline
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
-from ..printing import invoice_document_context
 from ..templatetags.fr_format import euros
-from .documents import DocumentScreens, document_notices, draft_form, get_document, run_service
+from .documents import (
+    DocumentScreens,
+    document_notices,
+    draft_form,
+    flash_once,
+    get_document,
+    run_service,
+)
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
@@ -178,7 +184,7 @@ def invoice_edit(request: HttpRequest, code) -> HttpResponse:
 def invoice_detail(request: HttpRequest, code) -> HttpResponse:
     invoice = get_document(request, Invoice, code)
     # The same figures as the PDF, so the page and the document never disagree.
-    context = invoice_document_context(invoice)
+    context = selectors.invoice_context(invoice)
     context["timeline"] = payment_timeline(invoice, timezone.now())
     context["urssaf_refusal"] = urssaf_services.ordinary_payment_refusal(invoice)
     context["can_correct"] = invoice.status in (
@@ -210,7 +216,11 @@ def payment_request_refresh_view(request: HttpRequest, code) -> HttpResponse:
 def invoice_issue(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} émise."
     issue = urssaf_services.invoice_issue_and_submit
-    return run_service(request, INVOICES, code, issue, success, by=request.user)
+    return run_service(request, INVOICES, code, issue, success, repeat=_issued, by=request.user)
+
+
+def _issued(invoice: Invoice) -> Invoice | None:
+    return None if invoice.is_draft or invoice.is_cancelled else invoice
 
 
 @provider_required
@@ -252,13 +262,25 @@ def invoice_delete(request: HttpRequest, code) -> HttpResponse:
 def invoice_cancel(request: HttpRequest, code) -> HttpResponse:
     success = "Facture n° {result.number} annulée ; son numéro reste pris."
     cancel = urssaf_services.invoice_cancel_unless_at_urssaf
-    return run_service(request, INVOICES, code, cancel, success, by=request.user)
+    return run_service(
+        request,
+        INVOICES,
+        code,
+        cancel,
+        success,
+        repeat=lambda invoice: invoice if invoice.is_cancelled else None,
+        by=request.user,
+    )
 
 
 @provider_required
 @require_http_methods(["GET", "POST"])
 def payment_create(request: HttpRequest, code) -> HttpResponse:
     invoice = get_document(request, Invoice, code)
+    repeated = _repeated_payment(request, invoice) if request.method == "POST" else None
+    if repeated is not None:
+        flash_once(request, messages.SUCCESS, f"Paiement de {euros(repeated.amount)} enregistré.")
+        return redirect("provider:invoice_detail", code=invoice.code)
     if not invoice.is_payable:
         messages.error(
             request, "Un paiement ne s'enregistre que sur une facture émise et non soldée."
@@ -291,3 +313,26 @@ def payment_create(request: HttpRequest, code) -> HttpResponse:
             return redirect("provider:invoice_detail", code=invoice.code)
     context = {"invoice": invoice, "form": form, "amount_due": amount_due}
     return render(request, "provider/payment_form.html", context)
+
+
+# Long enough for a double click on a slow connection, too short to swallow a second payment.
+REPEAT_WINDOW = dt.timedelta(seconds=60)
+
+
+def _repeated_payment(request: HttpRequest, invoice: Invoice) -> Payment | None:
+    """The payment this very form recorded a moment ago (a double click, a resent form).
+
+    Without it, the second click would meet "already paid" or "more than what is due".
+    """
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        return None
+    return (
+        invoice.payments.effective()
+        .filter(
+            recorded_by=request.user,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+            **form.cleaned_data,
+        )
+        .last()
+    )

@@ -70,7 +70,15 @@ def quote_detail(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def quote_send(request: HttpRequest, code) -> HttpResponse:
     success = "Devis envoyé : le client le voit dans son espace."
-    return run_service(request, QUOTES, code, services.quote_send, success, by=request.user)
+    return run_service(
+        request,
+        QUOTES,
+        code,
+        services.quote_send,
+        success,
+        repeat=lambda quote: None if quote.is_draft else quote,
+        by=request.user,
+    )
 
 
 @provider_required
@@ -95,6 +103,7 @@ def quote_answer(request: HttpRequest, code) -> HttpResponse:
         code,
         services.quote_record_answer,
         success,
+        repeat=lambda quote: quote if quote.status == request.POST["answer"] else None,
         accepted=accepted,
         by=request.user,
     )
@@ -110,6 +119,7 @@ def quote_invoice(request: HttpRequest, code) -> HttpResponse:
         services.quote_invoice,
         "Brouillon de facture créé d'après le devis : ajustez les dates réelles puis émettez-le.",
         "provider:invoice_edit",
+        repeat=lambda quote: quote.invoice if quote.invoice_id else None,
         by=request.user,
     )
 

@@ -32,3 +32,34 @@
     }
   });
 })();
+
+// A client whose avance immédiate began this month: the period starts that day, not on the
+// 1st (URSSAF refuses services dated before the activation). Only while the start is still
+// the page's default: a date the provider typed is theirs.
+(function () {
+  "use strict";
+
+  var client = document.getElementById("id_client");
+  var start = document.getElementById("id_period_start");
+  var end = document.getElementById("id_period_end");
+  if (!client || !start || !end || !end.defaultValue) {
+    return;
+  }
+  var today = end.defaultValue; // the page's default period ends today
+  var monthStart = today.slice(0, 8) + "01";
+  var proposed = start.defaultValue;
+
+  client.addEventListener("change", function () {
+    if (start.value !== proposed) {
+      return;
+    }
+    var option = client.options[client.selectedIndex];
+    var since = option ? option.getAttribute("data-ai-since") : null;
+    var value = monthStart;
+    if (since && since > monthStart) {
+      value = since < today ? since : today;
+    }
+    start.value = value;
+    proposed = value;
+  });
+})();

@@ -54,3 +54,39 @@ def test_staff_can_read_but_never_change_or_delete_the_audit_trail(client, alice
     entry.refresh_from_db()
     assert entry.action == "ai.contacted"
     assert AuditEntry.objects.count() == 1
+
+
+def test_every_audit_action_written_by_the_code_has_a_french_label():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from audit.labels import ACTION_LABELS
+
+    root = Path(settings.BASE_DIR)
+    literal = re.compile(
+        r"""["']((?:ai|client|invoice|payout|urssaf|user)\.[a-z_]+(?:\.[a-z_]+)*)["']"""
+    )
+    written = set()
+    for app in ("audit", "clients", "invoices", "urssaf"):
+        for path in (root / app).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if "audit" in text:
+                written |= set(literal.findall(text))
+
+    assert written  # the scan finds the codes
+    assert written - set(ACTION_LABELS) == set()
+
+
+def test_an_entry_reads_in_paris_time_with_its_label(alice):
+    import datetime as dt
+
+    from audit.models import AuditEntry
+    from audit.services import audit
+
+    audit(actor=None, action="ai.registration.failed", obj=alice)
+    entry = AuditEntry.objects.get(action="ai.registration.failed")
+    entry.created_at = dt.datetime(2026, 12, 5, 17, 30, tzinfo=dt.UTC)
+
+    assert str(entry).startswith("05/12/2026 18:30 Inscription refusée par l'URSSAF")

@@ -120,8 +120,12 @@ def test_an_avance_immediate_invoice_goes_from_draft_to_paid_through_urssaf(
     expect(page.get_by_role("heading", name="Brouillon de facture")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("^Totaux"))).to_contain_text("95,00")
 
-    # She issues it: the request is sent to URSSAF in the same request, after the commit.
-    page.get_by_role("button", name="Émettre la facture").click()
+    # She issues it, after a confirmation that says what cannot be undone; the request is sent
+    # to URSSAF in the same request, after the commit.
+    page.locator("summary", has_text="Émettre la facture").click()
+    expect(page.get_by_text("ne pourra plus être modifiée, et la demande")).to_be_visible()
+    assert not Invoice.objects.get(client=alice).number  # nothing happened yet
+    page.get_by_role("button", name="Émettre et envoyer à l'URSSAF").click()
     invoice = Invoice.objects.get(client=alice)
     expect(page.get_by_text(f"Facture n° {invoice.number} émise.")).to_be_visible()
     timeline = page.get_by_role("region", name=TIMELINE)
@@ -148,7 +152,12 @@ def test_an_avance_immediate_invoice_goes_from_draft_to_paid_through_urssaf(
     switch_user(page, live_server, alice.user.email)
     page.clock.install()
     page.get_by_role("link", name="Mes factures", exact=True).click()
+    # Before anything is paid she reads her half, never the whole amount as hers to pay.
+    expect(page.get_by_text("Votre part à régler :")).to_contain_text("47,50")
+    expect(page.get_by_text("le crédit d'impôt immédiat de")).to_contain_text("47,50")
     page.get_by_role("link", name=invoice.number, exact=True).first.click()
+    expect(page.locator("#ai-split")).to_contain_text("Votre part : 47,50")
+    expect(page.locator("#ai-split")).to_contain_text("Crédit d'impôt immédiat : 47,50")
     timeline = page.get_by_role("region", name=TIMELINE)
     countdown = timeline.get_by_role("status")
     expect(countdown).to_contain_text(
@@ -242,3 +251,69 @@ def test_an_avance_immediate_invoice_goes_from_draft_to_paid_through_urssaf(
     assert len(sandbox.demandes(invoice.number)["demandes"]) == 1
     payout = Payout.objects.get(invoice=invoice)
     assert (payout.provider, payout.amount, payout.status) == (carol, TOTAL, PayoutStatus.DUE)
+
+
+def test_a_refused_debit_tells_the_client_what_happens_and_what_to_do(
+    journey, live_server, sandbox, carol, ai_alice
+):
+    from django.core import mail
+
+    from invoices import services as invoice_services
+    from invoices.services import LineData
+    from urssaf.payments import services as urssaf_services
+
+    from ..factories import nature
+
+    page = journey
+    alice = ai_alice
+    day, _ = service_days()
+    line = LineData(
+        nature=nature("entretien-maison"),
+        service_date=day,
+        quantity=Decimal("2"),
+        unit_price_ttc=Decimal("25"),
+        vat_rate=Decimal("10"),
+    )
+    draft = invoice_services.invoice_create_draft(
+        provider=carol, client=alice, period_start=day.replace(day=1), period_end=day, lines=[line]
+    )
+    invoice = urssaf_services.invoice_issue_and_submit(invoice=draft, by=carol.user)
+
+    # Alice validates on her URSSAF space; two days later her bank refuses the debit.
+    page.goto(sandbox.url)
+    demande = page.get_by_role("row").filter(has_text=invoice.number)
+    demande.get_by_role("button", name="Valider (client)").click()
+    expect(demande).to_contain_text("30 — Validée")
+    page.get_by_role("button", name="Avancer +48 h").click()
+    expect(demande).to_contain_text("50 — ")
+    demande.get_by_role("button", name="Refuser le prélèvement (banque)").click()
+    expect(demande).to_contain_text("60 — ")
+    mail.outbox.clear()
+
+    # The portal learns it (Carol asks now rather than at the next polling round).
+    log_in(page, live_server, carol.user.email)
+    page.goto(f"{live_server.url}/prestataire/factures/{invoice.code}/")
+    page.get_by_role("button", name="Actualiser le suivi URSSAF").click()
+    expect(page.get_by_text("Suivi URSSAF actualisé.")).to_be_visible()
+
+    # Alice is e-mailed, in her words, with what to do.
+    to_alice = [message for message in mail.outbox if message.to == [alice.email]]
+    assert [message.subject for message in to_alice] == [
+        f"Facture {invoice.number} : le prélèvement de votre part a été refusé par votre banque"
+    ]
+    body = " ".join(to_alice[0].body.split())
+    assert "L'URSSAF bloque l'avance immédiate tant que ce n'est pas régularisé" in body
+    assert "réglez la facture par virement" in body
+
+    # Her invoice page says it too, once.
+    switch_user(page, live_server, alice.user.email)
+    page.goto(f"{live_server.url}/espace-client/factures/{invoice.code}/")
+    timeline = page.get_by_role("region", name=TIMELINE)
+    refused = timeline.get_by_text("Le prélèvement de votre part a été refusé par votre banque.")
+    expect(refused).to_have_count(1)
+    expect(timeline.locator("[data-step=debit]")).to_contain_text(
+        "Prélèvement refusé par votre banque"
+    )
+    # Her share is no longer "debited around the 7th".
+    expect(page.locator("#ai-split")).to_contain_text("dont le prélèvement a été refusé")
+    expect(page.locator("#ai-split")).not_to_contain_text("prélevée par l'URSSAF vers")

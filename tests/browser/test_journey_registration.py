@@ -140,11 +140,16 @@ def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
     page.get_by_role("button", name="Envoyer l'inscription à l'URSSAF").click()
 
     # URSSAF (the sandbox) accepted it: she must now activate her account.
-    expect(page.get_by_text("Inscription envoyée à l'URSSAF.")).to_be_visible()
+    expect(page.get_by_text("Inscription enregistrée : elle part à l'URSSAF")).to_be_visible()
     expect(badge(page, AIStatus.AWAITING_ACTIVATION)).to_be_visible()
     expect(
         page.get_by_role("heading", name="Acceptée par l'URSSAF : activez votre compte")
     ).to_be_visible()
+
+    # Too eager, she asks for the check before activating: not yet, and nothing blocks the next.
+    page.get_by_role("button", name="J'ai activé mon compte : vérifier").click()
+    expect(page.get_by_text("L'URSSAF n'a pas encore enregistré l'activation.")).to_be_visible()
+    expect(badge(page, AIStatus.AWAITING_ACTIVATION)).to_be_visible()
 
     # In her URSSAF space (the sandbox page), she activates the account.
     page.goto(f"{sandbox.url}/")
@@ -159,6 +164,7 @@ def test_a_new_client_signs_up_registers_and_activates_the_avance_immediate(
     expect(badge(page, AIStatus.AWAITING_ACTIVATION)).to_be_visible()
     page.get_by_role("button", name="J'ai activé mon compte : vérifier").click()
 
+    expect(page.get_by_text("l'avance immédiate est active.")).to_be_visible()
     expect(badge(page, AIStatus.ACTIVE)).to_be_visible()
     expect(
         page.get_by_role("heading", name=re.compile(r"^L'avance immédiate est active depuis le"))

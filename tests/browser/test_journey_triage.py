@@ -109,7 +109,7 @@ def test_staff_correct_the_birth_commune_and_the_resend_leaves_the_queue(
     expect(
         page.get_by_role("heading", name=f"Corriger et renvoyer — {margaux.full_name}")
     ).to_be_visible()
-    tax_return = page.get_by_role("group", name=re.compile(r"^Avez-vous déjà déposé"))
+    tax_return = page.get_by_role("group", name=re.compile(r"^Le client a-t-il déjà déposé"))
     expect(tax_return.get_by_role("radio", name="Oui")).to_be_checked()
     expect(page.get_by_role("textbox", name=re.compile(r"^IBAN"))).to_have_value("")
     page.get_by_label("Commune de naissance (code INSEE)").fill("74011")
@@ -119,7 +119,9 @@ def test_staff_correct_the_birth_commune_and_the_resend_leaves_the_queue(
     page.get_by_role("button", name="Enregistrer et renvoyer à l'URSSAF").click()
 
     # A new attempt went out and URSSAF accepted it.
-    expect(page.get_by_text("Inscription renvoyée à l'URSSAF (tentative n°")).to_be_visible()
+    expect(
+        page.get_by_text("Inscription renvoyée à l'URSSAF : voici la nouvelle demande.")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="Corriger et renvoyer", exact=True)).to_have_count(0)
     page.get_by_role("link", name="Fiche client").click()
     expect(page.get_by_text(AIStatus.AWAITING_ACTIVATION.label, exact=True)).to_be_visible()

@@ -191,6 +191,65 @@ def test_the_link_opens_one_account_only_once(client, elodie, elodie_invoice):
     assert elodie.user.check_password(PASSWORD)
 
 
+def second_click_of(client):
+    """Another request from the same page: it read the session before the first click's
+    answer changed it (logging in gives the session a new key and drops the old one)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.test import Client as Browser
+
+    key = client.session.session_key
+    data = dict(client.session.items())
+    browser = Browser()
+    browser.cookies.load({name: morsel.value for name, morsel in client.cookies.items()})
+
+    def restore_session():
+        Session.objects.update_or_create(
+            session_key=key,
+            defaults={
+                "session_data": SessionStore().encode(data),
+                "expire_date": timezone.now() + accounts.ACCOUNT_LINK_VALIDITY,
+            },
+        )
+
+    return browser, restore_session
+
+
+def test_a_double_click_on_create_my_space_opens_one_account_and_logs_in(
+    client, elodie, elodie_invoice
+):
+    client.post(reverse(SIGNUP), signup_data(elodie_invoice))
+    [path] = links_to(elodie.email)
+    url = follow(client, path).redirect_chain[-1][0]
+    data = {"new_password1": PASSWORD, "new_password2": PASSWORD}
+    browser, as_read_before = second_click_of(client)
+
+    client.post(url, data)
+    as_read_before()
+    second = browser.post(url, data)
+
+    assert second["Location"] == reverse("portal:ai_status")
+    assert User.objects.filter(role=Role.CLIENT, email=elodie.email).count() == 1
+    elodie.refresh_from_db()
+    assert browser.session["_auth_user_id"] == str(elodie.user.pk)
+
+
+def test_a_repeat_with_another_password_is_told_the_link_was_used(client, elodie, elodie_invoice):
+    client.post(reverse(SIGNUP), signup_data(elodie_invoice))
+    [path] = links_to(elodie.email)
+    url = follow(client, path).redirect_chain[-1][0]
+    browser, as_read_before = second_click_of(client)
+    client.post(url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    as_read_before()
+
+    response = browser.post(
+        url, {"new_password1": "un-autre-secret-2026", "new_password2": "un-autre-secret-2026"}
+    )
+
+    assert "Votre espace client est déjà créé" in text(response)
+    assert "_auth_user_id" not in browser.session
+
+
 def test_the_link_expires_after_48_hours(client, elodie, elodie_invoice):
     client.post(reverse(SIGNUP), signup_data(elodie_invoice))
     [path] = links_to(elodie.email)

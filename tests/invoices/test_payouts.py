@@ -209,6 +209,57 @@ def test_staff_export_a_sepa_file_after_giving_the_cooperatives_account(
     assert set(Payout.objects.values_list("status", flat=True)) == {PayoutStatus.DUE}
 
 
+def sepa_export_post(staff, payouts, **fields):
+    data = {
+        "action": "export_sepa",
+        ACTION_CHECKBOX_NAME: [p.pk for p in payouts],
+        "apply": "1",
+        "execution_date": timezone.localdate().isoformat(),
+        "debtor_name": "Coopérative Services Solidaires",
+        "debtor_iban": COOP_IBAN,
+        "debtor_bic": COOP_BIC,
+        **fields,
+    }
+    return staff.post(reverse("admin:invoices_payout_changelist"), data)
+
+
+def test_the_export_form_shows_todays_date_in_iso_for_the_date_input(staff, two_payouts):
+    chosen = {"action": "export_sepa", ACTION_CHECKBOX_NAME: [p.pk for p in two_payouts]}
+
+    page = staff.post(reverse("admin:invoices_payout_changelist"), chosen).content.decode()
+
+    assert f'type="date" name="execution_date" value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_the_debtor_bic_is_derived_from_the_iban_when_left_empty(staff, two_payouts):
+    response = sepa_export_post(staff, two_payouts, debtor_bic="")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/xml"
+    assert PayoutBatch.objects.get().debtor_bic == "PSSTFRPP"
+
+
+def test_an_empty_bic_that_cannot_be_derived_is_asked_for(staff, two_payouts):
+    # A valid Monaco IBAN: schwifty's registry knows no bank behind it.
+    response = sepa_export_post(
+        staff, two_payouts, debtor_iban="MC5811222000010123456789030", debtor_bic=""
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Le BIC ne se déduit pas de cet IBAN" in response.content.decode()
+    assert not PayoutBatch.objects.exists()
+
+
+def test_a_double_click_on_export_downloads_the_same_file_twice(staff, two_payouts):
+    first = sepa_export_post(staff, two_payouts)
+    second = sepa_export_post(staff, two_payouts)
+
+    assert second.status_code == HTTPStatus.OK
+    assert second["Content-Type"] == "application/xml"
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    assert PayoutBatch.objects.count() == 1
+
+
 def test_a_bad_debtor_iban_is_refused_on_the_export_form(staff, two_payouts):
     response = staff.post(
         reverse("admin:invoices_payout_changelist"),

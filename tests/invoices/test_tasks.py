@@ -269,6 +269,22 @@ def test_the_admin_refuses_to_start_the_current_year(client, sam):
     assert not AttestationBatch.objects.exists()
 
 
+def test_a_batch_with_failures_is_never_shown_as_done(
+    client, sam, two_clients_paid_in_2025, bob_fails, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = start(2025)
+    client.force_login(sam)
+
+    page = client.get(reverse("admin:invoices_attestationbatch_changelist")).content.decode()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.failed) == (BatchStatus.DONE, 1, 1)
+    assert "Incomplet : 1 échec(s) à relancer" in page
+    assert '<progress max="2" value="1"></progress> 1 / 2 réussis' in page
+    assert 'field-outcome">Terminé' not in page
+
+
 def test_the_admin_retry_action_requeues_failures(
     client, sam, two_clients_paid_in_2025, bob_fails, django_capture_on_commit_callbacks
 ):

@@ -248,3 +248,110 @@ def test_invoice_list_is_paginated_newest_first(client, alice, carol, make_draft
         "2026-00002",
         "2026-00001",
     ]
+
+
+# --- Avance immédiate: the client's share before payment ------------------------------------
+
+
+@pytest.fixture
+def ai_invoice(alice_invoice):
+    """Alice's 75 € invoice sent to URSSAF, waiting for her validation since 10:00 today."""
+    from urssaf.models import PaymentRequest, RequestState
+
+    sent = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
+    PaymentRequest.objects.create(
+        invoice=alice_invoice,
+        state=RequestState.SUBMITTED,
+        invoice_number=alice_invoice.number,
+        urssaf_id="dp-1",
+        status_code="20",
+        submitted_at=sent,
+        status_changed_at=sent,
+    )
+    return alice_invoice
+
+
+def reader_text(response) -> str:
+    import html
+    import re
+
+    words = re.sub(r"<[^>]+>", "", response.content.decode())
+    return re.sub(r"\s+", " ", html.unescape(words).replace("\u00a0", " "))
+
+
+def test_an_ai_client_sees_her_share_and_the_credit_in_her_list(client, alice, ai_invoice):
+    client.force_login(alice.user)
+
+    page = reader_text(client.get(list_url()))
+
+    assert "Votre part à régler : 37,50 €" in page
+    assert "le crédit d'impôt immédiat de 37,50 € est réglé par l'URSSAF" in page
+    assert "Reste à régler sur vos factures émises" not in page
+    assert "75,00 €" in page  # the invoice's total, in its column
+
+
+def test_an_ai_client_sees_her_share_when_it_is_debited_and_the_credit_on_the_invoice(
+    client, alice, ai_invoice
+):
+    client.force_login(alice.user)
+    debit_day = timezone.localdate(ai_invoice.payment_requests.get().submitted_at) + dt.timedelta(
+        days=4
+    )
+
+    page = reader_text(client.get(detail_url(ai_invoice)))
+
+    from invoices.templatetags.fr_format import date_fr
+
+    assert f"Votre part : 37,50 €, prélevée par l'URSSAF vers le {date_fr(debit_day)}." in page
+    assert "Crédit d'impôt immédiat : 37,50 €" in page
+    assert "Reste à payer" not in page
+
+
+def test_the_pdf_of_an_ai_invoice_splits_what_is_due(client, alice, ai_invoice):
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(alice.user)
+
+    response = client.get(reverse("invoices:pdf", args=[ai_invoice.code]))
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+
+    assert "Crédit d'impôt immédiat, réglé par l'URSSAF" in text
+    assert "Votre part, prélevée par l'URSSAF" in text
+    assert "Reste à payer" not in text
+
+
+def test_an_ordinary_invoice_still_reads_what_remains_due(client, alice, alice_invoice):
+    client.force_login(alice.user)
+
+    page = reader_text(client.get(detail_url(alice_invoice)))
+
+    assert "Reste à payer" in page
+    assert "Votre part" not in page
+
+
+def test_an_invoice_unpaid_a_month_after_its_issue_is_flagged_late(client, alice, alice_invoice):
+    import time_machine
+
+    client.force_login(alice.user)
+    on_time = reader_text(client.get(list_url()))
+    later = alice_invoice.issue_date + dt.timedelta(days=31)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
+        client.force_login(alice.user)  # a month later: a new session
+        late = reader_text(client.get(list_url()))
+        pay(alice_invoice, "75.00")
+        paid = reader_text(client.get(list_url()))
+
+    assert "En retard" not in on_time
+    assert "En retard" in late
+    assert "En retard" not in paid
+
+
+def test_the_client_menu_leads_to_the_avance_immediate_page(client, alice):
+    client.force_login(alice.user)
+
+    page = client.get(list_url()).content.decode()
+
+    assert f'href="{reverse("portal:ai_status")}">Avance immédiate</a>' in page

@@ -364,12 +364,25 @@ def test_issuing_a_draft_gives_it_a_number(as_carol, draft):
     assert flashed(response) == ["Facture n° 2026-00001 émise."]
 
 
-def test_issuing_twice_reports_the_services_message(as_carol, alice_invoice):
+def test_a_double_click_on_issue_answers_like_the_first_click(as_carol, draft):
+    url = reverse("provider:invoice_issue", args=[draft.code])
+    as_carol.post(url)
+
+    second = as_carol.post(url)
+
+    assert second["Location"] == reverse("provider:invoice_detail", args=[draft.code])
+    assert flashed(second) == ["Facture n° 2026-00001 émise."]
+    assert Invoice.objects.exclude(number="").count() == 1
+
+
+def test_issuing_a_cancelled_invoice_again_is_refused(as_carol, alice_invoice):
+    as_carol.post(reverse("provider:invoice_cancel", args=[alice_invoice.code]), follow=True)
+
     response = as_carol.post(reverse("provider:invoice_issue", args=[alice_invoice.code]))
 
     assert flashed(response) == ["Cette facture a déjà été émise."]
     alice_invoice.refresh_from_db()
-    assert alice_invoice.number == "2026-00001"
+    assert alice_invoice.status == InvoiceStatus.CANCELLED
 
 
 def test_an_issued_invoice_edit_page_redirects_with_a_message(as_carol, alice_invoice):
@@ -457,12 +470,33 @@ def test_a_full_payment_marks_the_invoice_paid(as_carol, alice_invoice, carol):
     assert alice_invoice.status == InvoiceStatus.PAID
 
 
+def test_a_double_click_on_record_payment_records_one_payment_and_says_so(as_carol, alice_invoice):
+    url = reverse("provider:payment_create", args=[alice_invoice.code])
+    as_carol.post(url, payment_post(reference="Chèque 1234567"))
+
+    second = as_carol.post(url, payment_post(reference="Chèque 1234567"))
+
+    assert second["Location"] == reverse("provider:invoice_detail", args=[alice_invoice.code])
+    assert flashed(second) == ["Paiement de 75,00\u00a0€ enregistré."]
+    assert Payment.objects.count() == 1
+
+
+def test_a_second_different_payment_is_still_checked(as_carol, alice_invoice):
+    url = reverse("provider:payment_create", args=[alice_invoice.code])
+    as_carol.post(url, payment_post(amount="50,00"))
+
+    second = as_carol.post(url, payment_post(amount="50,00", reference="Virement 2"))
+
+    assert "Le montant dépasse le reste à payer" in text(second)
+    assert Payment.objects.count() == 1
+
+
 def test_a_payment_above_what_is_due_is_refused_and_nothing_is_saved(as_carol, alice_invoice):
     url = reverse("provider:payment_create", args=[alice_invoice.code])
     response = as_carol.post(url, payment_post(amount="75,01"))
 
     assert response.status_code == HTTPStatus.OK
-    assert "Le montant dépasse le reste à payer (75.00 €)." in text(response)
+    assert "Le montant dépasse le reste à payer (75,00\u00a0€)." in text(response)
     assert not Payment.objects.exists()
     alice_invoice.refresh_from_db()
     assert alice_invoice.status == InvoiceStatus.ISSUED
@@ -675,6 +709,14 @@ def test_the_dashboard_shows_the_figures_in_french(as_carol, carol, alice):
     assert "1\u202f250,00\u00a0€" in page
 
 
+def test_money_due_without_late_payouts_does_not_read_as_late(as_carol):
+    page = text(as_carol.get(reverse("provider:dashboard")))
+
+    assert "À vous verser par la coopérative" in page
+    assert "Aucun versement en retard" in page
+    assert "Versements en retard" not in page
+
+
 def test_notes_of_a_megabyte_are_refused_in_french_and_nothing_is_saved(as_carol, alice):
     data = invoice_post(line(), client=alice, notes="Mention. " * 200_000)
 
@@ -711,3 +753,46 @@ def test_an_expense_with_its_activity_is_saved_and_marked_on_the_page(as_carol, 
     assert [row.is_expense for row in invoice.lines.all()] == [False, True]
     assert "Jardinage — frais" in text(response)
     assert "Plafonds du crédit d'impôt" in text(response)
+
+
+# --- Defaults that pass ----------------------------------------------------------------------
+
+
+def ai_active_since(client, day: dt.date) -> None:
+    from clients.models import AIStatus, Client
+
+    Client.objects.filter(pk=client.pk).update(
+        ai_status=AIStatus.ACTIVE, urssaf_id_client="id-1", ai_activated_on=day
+    )
+
+
+def test_a_new_invoice_for_a_client_activated_this_month_starts_on_the_activation_day(
+    as_carol, alice
+):
+    ai_active_since(alice, dt.date(2026, 11, 12))
+
+    response = as_carol.get(reverse("provider:invoice_create") + f"?client={alice.code}")
+
+    form = response.context["form"]
+    assert (form.initial["period_start"], form.initial["period_end"]) == (
+        dt.date(2026, 11, 12),
+        dt.date(2026, 11, 23),
+    )
+
+
+def test_a_new_invoice_for_a_client_active_before_this_month_covers_the_month_so_far(
+    as_carol, alice
+):
+    ai_active_since(alice, dt.date(2026, 9, 1))
+
+    response = as_carol.get(reverse("provider:invoice_create") + f"?client={alice.code}")
+
+    assert response.context["form"].initial["period_start"] == dt.date(2026, 11, 1)
+
+
+def test_the_client_list_of_the_form_tells_when_each_avance_immediate_began(as_carol, alice):
+    ai_active_since(alice, dt.date(2026, 11, 12))
+
+    page = as_carol.get(reverse("provider:invoice_create")).content.decode()
+
+    assert f'value="{alice.code}" data-ai-since="2026-11-12"' in page

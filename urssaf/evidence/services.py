@@ -40,12 +40,12 @@ from invoices.models import (
 from invoices.pdf import render_pdf
 from invoices.printing import (
     credit_note_document_context,
-    invoice_document_context,
     quote_document_context,
 )
 
 from .. import tasks
 from ..payments.models import PaymentRequest, PaymentRequestEvent
+from ..payments.selectors import invoice_context
 from ..payments.statuses import rejection_info, status_info
 from .models import EvidencePack, PackStatus
 
@@ -401,7 +401,7 @@ def _files(pack: EvidencePack, evidence: Evidence) -> list[tuple[str, Callable[[
     """Every file of the ZIP, with what produces it: one step of progress each."""
     files: list[tuple[str, Callable[[], bytes]]] = []
     for invoice in evidence.invoices:
-        context = invoice_document_context(invoice)
+        context = invoice_context(invoice)
         files.append((f"factures/facture-{invoice.number}.pdf", _pdf("pdf/invoice.html", context)))
     for note in evidence.credit_notes:
         context = credit_note_document_context(note)

@@ -171,8 +171,8 @@ class PaymentRequestAdmin(TriageAdmin):
         ("abandonner", "abandon", services.payment_request_abandon, True,
          "Demande abandonnée : la facture se règle hors avance immédiate."),
         ("corriger", "correct", services.payment_request_correct, False,
-         "Facture annulée par un avoir ; brouillon corrigible n° {result.pk} créé pour le "
-         "prestataire, qui l'émettra sous un nouveau numéro."),
+         "Facture {result.replaces.number} annulée par un avoir ; un brouillon corrigé a été "
+         "créé pour {result.provider}, qui le relira et l'émettra sous un nouveau numéro."),
         ("traiter", "resolve", services.payment_request_resolve, True,
          "Demande marquée traitée."),
     )  # fmt: skip

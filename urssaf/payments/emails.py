@@ -3,6 +3,7 @@
 - `sent`, to the client: URSSAF will ask them to validate within 48 h on their space.
 - `contested`, to the provider: the client contested the request (with the reason).
 - `debit_failed`, to the provider: the client's bank refused the direct debit.
+- `debit_refused`, to the client: the same news, and what to do about it.
 - `corrected`, to the provider: the staff cancelled the invoice and made a corrected draft of
   it ("Corriger et renvoyer"), which waits for the provider to fix and issue it.
 """
@@ -24,6 +25,7 @@ RECIPIENTS = {
     "sent": "client",
     "contested": "provider",
     "debit_failed": "provider",
+    "debit_refused": "client",
     "corrected": "provider",
 }
 

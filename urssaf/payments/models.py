@@ -11,10 +11,17 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ..triage.models import TriageQuerySet, TriageRecord
 from . import triage
-from .statuses import AWAITING_VALIDATION_CODES, CONTESTED_CODES, FAILED_CODES, status_info
+from .statuses import (
+    AWAITING_VALIDATION_CODES,
+    CONTESTED_CODES,
+    ENDED_UNPAID_CODES,
+    FAILED_CODES,
+    status_info,
+)
 
 
 class RequestState(models.TextChoices):
@@ -41,6 +48,11 @@ LIVE_STATES = (
 # Reusable conditions, for filters and for conditional counts in one query (dashboards).
 AWAITING_VALIDATION = Q(state=RequestState.SUBMITTED, status_code__in=AWAITING_VALIDATION_CODES)
 CONTESTED = Q(state=RequestState.SUBMITTED, status_code__in=CONTESTED_CODES)
+# URSSAF pays the invoice (or may still): a live request it has not ended without paying. Then
+# the client owes only her share, and no payment outside URSSAF can be recorded.
+URSSAF_PAYS = Q(state__in=LIVE_STATES) & ~Q(
+    state=RequestState.SUBMITTED, status_code__in=ENDED_UNPAID_CODES
+)
 # Refused at sending (waiting for the staff), or failed at URSSAF (unpaid direct debit).
 FAILED = Q(state=RequestState.FAILED) | Q(
     state=RequestState.SUBMITTED, status_code__in=FAILED_CODES
@@ -162,6 +174,12 @@ class PaymentRequest(TriageRecord):
         return f"Demande de paiement — facture {self.invoice_number}"
 
     @property
+    def urssaf_pays(self) -> bool:
+        """Whether URSSAF pays the invoice through this request (the row's URSSAF_PAYS)."""
+        ended = self.state == RequestState.SUBMITTED and self.status_code in ENDED_UNPAID_CODES
+        return self.state in LIVE_STATES and not ended
+
+    @property
     def status_info(self):
         """Return the status table's entry for the last URSSAF code (a placeholder if unknown)."""
         return status_info(self.status_code) if self.status_code else None
@@ -199,4 +217,6 @@ class PaymentRequestEvent(models.Model):
         indexes = [models.Index(fields=["request", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.status_code}".strip()
+        # Shown in the admin beside columns in Paris time: the same clock here.
+        at = timezone.localtime(self.at)
+        return f"{at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.status_code}".strip()

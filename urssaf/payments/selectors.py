@@ -4,14 +4,19 @@ Each returns a condition (an `Exists` on the outer invoice or client) to filter 
 in one query, so the dashboard's counts and the lists they link to always agree.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
 from clients.models import Provider
 from invoices.models import Payout
+from invoices.printing import invoice_document_context
 
-from .models import AWAITING_VALIDATION, CONTESTED, FAILED, PaymentRequest
+from .models import AWAITING_VALIDATION, CONTESTED, FAILED, URSSAF_PAYS, PaymentRequest
+from .schedule import expected_debit
+from .statuses import FAILED_CODES
 
 # The avance immédiate situations a provider follows, by the key the dashboard uses.
 TO_VALIDATE = "to_validate"
@@ -42,3 +47,59 @@ def client_has_request_to_validate(provider: Provider) -> Exists:
             invoice__client=OuterRef("pk"), invoice__provider=provider
         )
     )
+
+
+def urssaf_pays() -> Exists:
+    """Return whether URSSAF pays the outer invoice (avance immédiate), or still may."""
+    return Exists(PaymentRequest.objects.filter(URSSAF_PAYS, invoice=OuterRef("pk")))
+
+
+@dataclass(frozen=True)
+class AISplit:
+    """What an avance immédiate invoice still due costs the client, and what the credit pays."""
+
+    client_share: Decimal  # debited from the client by URSSAF
+    credit: Decimal  # the immediate tax credit, paid by URSSAF
+    debit_expected: datetime | None  # about when URSSAF debits the client's share
+    debit_refused: bool = False  # her bank refused it: nothing is expected any more
+
+    @property
+    def total(self) -> Decimal:
+        return self.client_share + self.credit
+
+
+def ai_split(
+    invoice, amount_due: Decimal, *, urssaf_pays: bool, request: PaymentRequest | None = None
+) -> AISplit | None:
+    """Return the split of what is still due on an invoice URSSAF pays, None otherwise.
+
+    The credit is half the invoice (Invoice.credit_share); the client's share is the rest of
+    what is due (her half, less any deposit already paid). With the invoice's latest payment
+    `request`, the split also tells about when the share is debited.
+    """
+    if not urssaf_pays or amount_due <= 0:
+        return None
+    credit = min(invoice.credit_share, amount_due)
+    refused = request is not None and request.status_code in FAILED_CODES
+    return AISplit(
+        client_share=amount_due - credit,
+        credit=credit,
+        debit_expected=expected_debit(request) if request is not None and not refused else None,
+        debit_refused=refused,
+    )
+
+
+def invoice_context(invoice) -> dict:
+    """The invoice's page and PDF context (invoices.printing) with, when URSSAF pays it, what
+    the client pays and what the tax credit pays (`ai_split`): screens, PDF and evidence pack
+    read the same figures."""
+    context = invoice_document_context(invoice)
+    requests = list(invoice.payment_requests.all())
+    latest = max(requests, key=lambda r: (r.created_at, r.pk)) if requests else None
+    context["ai_split"] = ai_split(
+        invoice,
+        context["amount_due"],
+        urssaf_pays=any(request.urssaf_pays for request in requests),
+        request=latest,
+    )
+    return context

@@ -166,6 +166,35 @@ STATUSES: dict[str, StatusInfo] = dict((
 ))
 # fmt: on
 
+# What the client reads about her own request (the descriptions above speak to the provider
+# and the staff). Codes missing here show the status label only.
+CLIENT_DESCRIPTIONS: dict[str, str] = {
+    PaymentStatus.INTEGRATED: "L'URSSAF a reçu la demande de paiement et va vous demander de "
+    "la valider.",
+    PaymentStatus.AWAITING_VALIDATION: "Validez ou contestez la demande sur votre espace URSSAF.",
+    PaymentStatus.VALIDATED: "Demande validée : l'URSSAF va prélever votre part.",
+    PaymentStatus.REFUSED: "Vous avez contesté la demande : l'URSSAF ne la paiera pas. La "
+    "coopérative vous enverra une facture corrigée.",
+    PaymentStatus.DEBITED: "Votre part a été prélevée ; l'URSSAF règle le reste à la coopérative.",
+    PaymentStatus.DEBIT_REFUSED: "Le prélèvement de votre part a été refusé par votre banque. "
+    "L'URSSAF bloque l'avance immédiate tant que ce n'est pas régularisé : contactez-la depuis "
+    "votre espace particulier.urssaf.fr, ou réglez cette facture par virement à la coopérative.",
+    PaymentStatus.PAID: "L'URSSAF a réglé la facture à la coopérative : vous n'avez plus rien à "
+    "payer.",
+    PaymentStatus.CANCELLED: "La coopérative a annulé cette demande de paiement.",
+    PaymentStatus.CANCELLED_AFTER_UNPAID: "Demande annulée après le refus du prélèvement : "
+    "réglez cette facture directement à la coopérative.",
+    PaymentStatus.CANCELLED_AFTER_RECOVERY: "Demande annulée : vous avez réglé la facture "
+    "directement à la coopérative.",
+    PaymentStatus.RECOVERED: "Vous avez réglé l'impayé directement à la coopérative.",
+}
+
+
+def client_description(code: str) -> str:
+    """What the client reads about a request in status `code` (its label when not written)."""
+    return CLIENT_DESCRIPTIONS.get(code) or status_info(code).label
+
+
 # An unknown code may still change: poll it like a slow status and show it to the staff.
 UNKNOWN_POLL_EVERY = 6 * _HOUR
 

@@ -27,6 +27,7 @@ from .statuses import (
     Money,
     RejectionInfo,
     StatusInfo,
+    client_description,
     rejection_info,
     status_info,
 )
@@ -64,6 +65,9 @@ class Timeline:
     rejection_comment: str = ""
     transfer_text: str = ""
     alerts: list[str] = field(default_factory=list)
+    # What the status means, in the reader's voice; empty when the deadline box or an alert
+    # already says it (a page never says the same thing twice).
+    summary: str = ""
 
     @property
     def has_late_step(self) -> bool:
@@ -94,16 +98,26 @@ def _pending(key: str, label: str, expected: datetime | None, now: datetime, cur
     return Step(key, label, StepState.CURRENT if current else StepState.UPCOMING, expected=expected)
 
 
-def build_timeline(request: PaymentRequest, payout: Payout | None, now: datetime) -> Timeline:
-    """Return the steps of the request's journey as of `now` (pure: nothing is queried)."""
+def build_timeline(
+    request: PaymentRequest, payout: Payout | None, now: datetime, *, for_client: bool = False
+) -> Timeline:
+    """Return the steps of the request's journey as of `now` (pure: nothing is queried).
+
+    `for_client` words it for the client ("votre part"), else for the provider and the staff.
+    """
     info = status_info(request.status_code) if request.status_code else None
     steps = [_sent_step(request)]
     if request.state == RequestState.SUBMITTED:
-        steps += _urssaf_steps(request, info, now)
+        steps += _urssaf_steps(request, info, now, for_client)
         steps.append(_payout_step(request, payout, now))
     deadline = None
     if request.state == RequestState.SUBMITTED and request.status_code in AWAITING_VALIDATION_CODES:
         deadline = validation_deadline(request)
+    alerts = _alerts(request, info, payout, for_client)
+    summary = ""
+    if info is not None and deadline is None:
+        summary = client_description(info.code) if for_client else info.description
+        summary = "" if summary in alerts else summary
     return Timeline(
         steps=steps,
         status=info,
@@ -112,7 +126,8 @@ def build_timeline(request: PaymentRequest, payout: Payout | None, now: datetime
         rejection=rejection_info(request.rejection_code) if request.rejection_code else None,
         rejection_comment=request.rejection_comment,
         transfer_text=transfer_text(request),
-        alerts=_alerts(request, info, payout),
+        alerts=alerts,
+        summary=summary,
     )
 
 
@@ -136,40 +151,55 @@ def _sent_step(request: PaymentRequest) -> Step:
     return Step("sent", request.get_state_display(), StepState.FAILED)
 
 
-def _urssaf_steps(request: PaymentRequest, info: StatusInfo | None, now: datetime) -> list[Step]:
+def _urssaf_steps(
+    request: PaymentRequest, info: StatusInfo | None, now: datetime, for_client: bool
+) -> list[Step]:
     return [
-        _validation_step(request, now),
-        _debit_step(request, now),
+        _validation_step(request, now, for_client),
+        _debit_step(request, now, for_client),
         _transfer_step(request, now),
         _received_step(request, info),
     ]
 
 
-def _validation_step(request: PaymentRequest, now: datetime) -> Step:
+def _validation_step(request: PaymentRequest, now: datetime, for_client: bool) -> Step:
     deadline = validation_deadline(request)
     if request.validated_at is not None:
         silent = deadline is not None and request.validated_at >= deadline
         label = "Validée automatiquement (sans réponse sous 48 h)" if silent else "Validée"
         return Step("validation", label, StepState.DONE, at=request.validated_at)
     if request.status_code in CONTESTED_CODES:
-        return Step("validation", "Contestée par le client", StepState.FAILED)
+        label = "Contestée par vous" if for_client else "Contestée par le client"
+        return Step("validation", label, StepState.FAILED)
     if status_info(request.status_code).is_final:
         return Step("validation", status_info(request.status_code).label, StepState.FAILED)
     return _pending(
         "validation",
-        "En attente de validation par le client (48 h)",
+        "En attente de votre validation (48 h)"
+        if for_client
+        else "En attente de validation par le client (48 h)",
         deadline,
         now,
         current=request.status_code in AWAITING_VALIDATION_CODES,
     )
 
 
-def _debit_step(request: PaymentRequest, now: datetime) -> Step:
-    label = "Prélèvement de la part du client (≈ J+2)"
+def _debit_step(request: PaymentRequest, now: datetime, for_client: bool) -> Step:
+    label = (
+        "Prélèvement de votre part (≈ J+2)"
+        if for_client
+        else "Prélèvement de la part du client (≈ J+2)"
+    )
     if request.status_code in FAILED_CODES:
-        return Step("debit", "Prélèvement rejeté par la banque du client", StepState.FAILED)
+        refused = (
+            "Prélèvement refusé par votre banque"
+            if for_client
+            else "Prélèvement rejeté par la banque du client"
+        )
+        return Step("debit", refused, StepState.FAILED)
     if request.debited_at is not None:
-        return Step("debit", "Part du client prélevée", StepState.DONE, at=request.debited_at)
+        done = "Votre part a été prélevée" if for_client else "Part du client prélevée"
+        return Step("debit", done, StepState.DONE, at=request.debited_at)
     if request.validated_at is None and not _still_possible(request):
         return Step("debit", label, StepState.UPCOMING)
     return _pending("debit", label, expected_debit(request), now, request.status_code == "30")
@@ -239,8 +269,15 @@ def _still_possible(request: PaymentRequest) -> bool:
     return info.category in (Category.WAITING, Category.VALIDATED, Category.PAID)
 
 
-def _alerts(request: PaymentRequest, info: StatusInfo | None, payout: Payout | None) -> list[str]:
+def _alerts(
+    request: PaymentRequest, info: StatusInfo | None, payout: Payout | None, for_client: bool
+) -> list[str]:
     alerts = []
+    if info is not None and for_client:
+        # The client is told what happened and what to do; the staff's details stay theirs.
+        if info.category in (Category.FAILED, Category.FINAL):
+            alerts.append(client_description(info.code))
+        return alerts
     if info is not None and not info.known:
         said = f" : {request.status_label}" if request.status_label else ""
         alerts.append(
@@ -260,10 +297,10 @@ def latest_request(invoice) -> PaymentRequest | None:
     return max(requests, key=lambda r: (r.created_at, r.pk)) if requests else None
 
 
-def payment_timeline(invoice, now: datetime) -> Timeline | None:
+def payment_timeline(invoice, now: datetime, *, for_client: bool = False) -> Timeline | None:
     """Return the timeline of the invoice's latest payment request, None when it has none."""
     request = latest_request(invoice)
     if request is None:
         return None
     payout = invoice.payouts.exclude(status=PayoutStatus.CANCELLED).first()
-    return build_timeline(request, payout, now)
+    return build_timeline(request, payout, now, for_client=for_client)

@@ -224,7 +224,7 @@ class AIRegistrationAdmin(TriageAdmin):
         except ValidationError as exc:
             messages.error(request, "Inscription non renvoyée : " + " ".join(exc.messages))
             return redirect(self.change_url(registration))
-        messages.success(request, f"Inscription renvoyée à l'URSSAF (tentative n° {new.pk}).")
+        messages.success(request, "Inscription renvoyée à l'URSSAF : voici la nouvelle demande.")
         return HttpResponseRedirect(self.change_url(new))
 
     @method_decorator(sensitive_post_parameters())  # bank details and civil status

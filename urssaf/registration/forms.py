@@ -10,8 +10,6 @@ import re
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 
 from clients.communes import Commune, commune_on, normalize_name, search_communes
 from clients.forms import (
@@ -23,7 +21,7 @@ from clients.forms import (
     refuse_symbols,
 )
 from clients.models import FRANCE_INSEE_CODE, Civility, User
-from clients.validators import normalize_iban, validate_bic, validate_iban
+from clients.validators import bic_of_iban, normalize_iban, validate_bic, validate_iban
 
 from . import services
 from .particulier import BIC_FORMAT, BIC_RE
@@ -47,6 +45,35 @@ def _yes_no(label: str, *, help_text: str = "", required: bool = True) -> forms.
         required=required,
         help_text=help_text,
     )
+
+
+# The form's words when the provider or the staff fill it in: (label or "" to keep, help).
+ABOUT_THE_CLIENT = {
+    "has_filed_tax_return": (
+        "Le client a-t-il déjà déposé au moins une déclaration de revenus ?",
+        "À son nom, ou au foyer fiscal dont il fait partie.",
+    ),
+    "known_elsewhere": (
+        "Le client a-t-il déjà un compte sur particulier.urssaf.fr (avance immédiate avec un "
+        "autre organisme) ?",
+        "Si oui, il acceptera la coopérative dans son espace URSSAF au lieu d'activer un "
+        "nouveau compte.",
+    ),
+    "birth_name": (
+        "",
+        "Le nom inscrit sur l'acte de naissance du client. Un nom d'usage (nom d'épouse…) va "
+        "dans le champ suivant.",
+    ),
+    "first_names": (
+        "",
+        "Tous ses prénoms, dans l'ordre de son acte de naissance, séparés par un espace.",
+    ),
+    "account_holder": (
+        "",
+        "Tel qu'écrit sur le RIB (ex. Mme Jeanne Martin). Laissé vide : son nom.",
+    ),
+    "email_confirmation": ("Confirmez l'adresse e-mail du client", ""),
+}
 
 
 class AIRegistrationForm(ClientForm):
@@ -108,8 +135,13 @@ class AIRegistrationForm(ClientForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_client: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.for_client = for_client
+        if not for_client:  # the provider or the staff fill it in about the client
+            for name, (label, help_text) in ABOUT_THE_CLIENT.items():
+                self.fields[name].label = label or self.fields[name].label
+                self.fields[name].help_text = help_text
         civility = self.fields["civility"]
         civility.widget = forms.RadioSelect()
         civility.choices = [(Civility.MADAME, "Madame"), (Civility.MONSIEUR, "Monsieur")]
@@ -194,7 +226,11 @@ class AIRegistrationForm(ClientForm):
         if not value:
             value = bic_of_iban(self.cleaned_data.get("iban", ""))
         if not value:
-            raise forms.ValidationError("BIC obligatoire : il figure sur votre RIB.")
+            rib = "votre RIB" if self.for_client else "le RIB du client"
+            raise forms.ValidationError(
+                f"Le BIC ne se déduit pas de cet IBAN : recopiez-le depuis {rib} "
+                "(8 ou 11 caractères, par ex. BNPAFRPPXXX)."
+            )
         validate_bic(value)
         if not BIC_RE.fullmatch(value):  # stricter than ISO 9362 (API.md §3.1)
             raise forms.ValidationError(f"BIC invalide pour l'URSSAF : {BIC_FORMAT}.")
@@ -288,20 +324,11 @@ def _commune_search_problem(found: list, elsewhere: list, birth_date: dt.date) -
     )
 
 
-def bic_of_iban(iban: str) -> str:
-    """Return the BIC schwifty's bank registry knows for this IBAN, or an empty string."""
-    try:
-        bic = IBAN(iban).bic
-    except SchwiftyException:
-        return ""
-    return str(bic) if bic else ""
-
-
 class AIStaffCorrectionForm(AIRegistrationForm):
     """The staff's correction before a resend: the same checks, without the client's questions."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, for_client=False, **kwargs)
         for name in ("email_confirmation", "known_elsewhere"):
             del self.fields[name]
         self.helper = None

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
@@ -91,7 +92,7 @@ class AIRegistration(TriageRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Inscription n° {self.pk} — {self.client}"
+        return f"Inscription de {self.client} du {timezone.localdate(self.created_at):%d/%m/%Y}"
 
 
 class AIEligibilityRuleQuerySet(models.QuerySet):

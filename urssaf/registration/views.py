@@ -15,17 +15,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients import ratelimit
 from clients.access import client_required, provider_required
-from clients.models import Client
+from clients.models import AIStatus, Client
 from clients.views.provider import get_client_for_provider
 
+from ..exceptions import TransientUrssafError
 from . import particulier, services
 from .eligibility import excluded_aids
 from .forms import AIRegistrationForm
 from .models import AIOrigin
 from .rules import START_REFUSED, STARTABLE, eligibility_errors
 
-CHECK_WINDOW = 60  # seconds between two "I activated my account" checks of one client
+CHECK_LIMIT = 5  # "I activated my account" checks per minute and client
 KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
+SENT_MESSAGES = {
+    AIOrigin.CLIENT: "Inscription enregistrée : elle part à l'URSSAF, qui vous enverra un "
+    "e-mail pour activer votre compte (à faire dans les 7 jours).",
+    AIOrigin.PROVIDER: "Inscription enregistrée : elle part à l'URSSAF, qui enverra au client "
+    "un e-mail pour activer son compte (à faire dans les 7 jours).",
+}
+SENT_MESSAGES[AIOrigin.STAFF] = SENT_MESSAGES[AIOrigin.PROVIDER]
 
 
 # --- the client, from the portal -------------------------------------------------------------
@@ -71,15 +79,34 @@ def portal_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 @client_required
 def portal_check(request: HttpRequest) -> HttpResponse:
-    """Ask URSSAF now whether the client activated their account (they say they did)."""
+    """Ask URSSAF now, in this request, whether the client activated their account.
+
+    Synchronous on purpose: the answer is on the next page, whatever runs the workers and
+    whatever the cache. A few checks a minute are allowed, enough for an early click and one
+    right after the activation, not enough to hammer URSSAF.
+    """
     client = request.user.client
-    key = str(client.pk)
-    if not ratelimit.allow("ai-check", key, limit=1, window_seconds=CHECK_WINDOW):
-        messages.info(request, "Vérification déjà demandée : actualisez la page dans un instant.")
-    elif services.ai_activation_check_requested(client=client):
+    if client.ai_status != AIStatus.AWAITING_ACTIVATION:
+        return redirect("portal:ai_status")
+    if not ratelimit.allow("ai-check", str(client.pk), limit=CHECK_LIMIT, window_seconds=60):
+        messages.info(request, "Vous avez déjà vérifié plusieurs fois : réessayez dans une minute.")
+        return redirect("portal:ai_status")
+    try:
+        status = services.ai_activation_poll(client_id=client.pk)
+    except TransientUrssafError:
+        messages.warning(
+            request,
+            "L'URSSAF ne répond pas pour l'instant : réessayez dans quelques minutes. "
+            "Nous vérifions aussi de notre côté et vous écrirons dès que ce sera actif.",
+        )
+        return redirect("portal:ai_status")
+    if status == AIStatus.ACTIVE:
+        messages.success(request, "Votre compte URSSAF est activé : l'avance immédiate est active.")
+    elif status == AIStatus.AWAITING_ACTIVATION:
         messages.info(
             request,
-            "Nous interrogeons l'URSSAF : actualisez cette page dans quelques secondes.",
+            "L'URSSAF n'a pas encore enregistré l'activation. Terminez-la avec le lien de son "
+            "e-mail, puis vérifiez de nouveau.",
         )
     return redirect("portal:ai_status")
 
@@ -153,8 +180,15 @@ def _form_page(
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])
         return redirect(back_url)
-    form = AIRegistrationForm(request.POST or None, instance=client)
+    form = AIRegistrationForm(
+        request.POST or None,
+        instance=client,
+        for_client=request.user.is_client,
+        initial=_email_initial(request, client),
+    )
     if request.method == "POST" and form.save_through_service(by=request.user):
+        # Back from the review ("Modifier"), the address typed twice stays confirmed.
+        request.session[_confirmed_key(client)] = form.cleaned_data["email"]
         query = f"?{KNOWN_ELSEWHERE_PARAM}=1" if form.cleaned_data["known_elsewhere"] else ""
         return redirect(confirm_url + query)
     return render(
@@ -162,6 +196,21 @@ def _form_page(
         "urssaf/registration_form.html",
         {"form": form, "client": client, "back_url": back_url},
     )
+
+
+def _confirmed_key(client: Client) -> str:
+    return f"ai_email_confirmed:{client.code}"
+
+
+def _email_initial(request: HttpRequest, client: Client) -> dict:
+    """The e-mail the form starts with: the address the client logs in with when she fills it
+    herself (the record may hold an older one), confirmed already when she comes back from
+    the review."""
+    if request.session.get(_confirmed_key(client)) == client.email:
+        return {"email_confirmation": client.email}
+    if request.user.is_client and request.user.email != client.email:
+        return {"email": request.user.email}
+    return {}
 
 
 def _confirm_page(
@@ -182,11 +231,7 @@ def _confirm_page(
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(form_url)
-        messages.success(
-            request,
-            "Inscription envoyée à l'URSSAF. Un e-mail de l'URSSAF va suivre : il faut "
-            "l'ouvrir et activer le compte sous 7 jours.",
-        )
+        messages.success(request, SENT_MESSAGES[origin])
         return redirect(done_url)
     context = {
         "client": client,

@@ -115,7 +115,10 @@ def test_correcting_cancels_the_invoice_and_prepares_a_draft_for_a_new_number(st
     refused.refresh_from_db()
     old.refresh_from_db()
     draft = Invoice.objects.exclude(pk=old.pk).get()
-    assert f"brouillon corrigible n° {draft.pk} créé" in response.content.decode()
+    page = response.content.decode()
+    assert (
+        f"Facture {old.number} annulée par un avoir ; un brouillon corrigé a été créé pour" in page
+    )
     assert refused.state == RequestState.SUPERSEDED
     assert old.status == InvoiceStatus.CANCELLED
     assert (draft.status, draft.number, draft.provider, draft.client) == (
@@ -210,3 +213,13 @@ def test_a_staff_note_of_a_megabyte_is_refused_and_the_request_left_as_it_was(st
     assert "Note trop longue : 2000 caractères au plus" in response.content.decode()
     assert refused.triage_state == TriageState.OPEN
     assert refused.triage_note == ""
+
+
+def test_correct_and_resend_asks_first_and_says_what_cannot_be_undone(staff, refused):
+    page = staff.get(change_url(refused)).content.decode()
+
+    confirm = page[page.index('<details class="confirm-action"') :]
+    confirm = confirm[: confirm.index("</details>")]
+    assert "Corriger et renvoyer (nouveau numéro)…</summary>" in confirm
+    assert "annulée définitivement" in confirm
+    assert reverse("admin:urssaf_paymentrequest_correct", args=[refused.pk]) in confirm

@@ -141,9 +141,15 @@ def test_a_refused_debit_then_cancelled_leaves_the_invoice_to_settle_directly(
 
     assert unpaid.status_code == "60"
     assert unpaid.triage_bucket == PaymentBucket.CLIENT_ACCOUNT
-    [message] = mail.outbox
-    assert message.to == [carol.user.email]
-    assert "rejeté le prélèvement" in message.body
+    to_carol, to_alice = sorted(mail.outbox, key=lambda m: m.to != [carol.user.email])
+    assert to_carol.to == [carol.user.email]
+    assert "rejeté le prélèvement" in to_carol.body
+    # Alice is told too, in her words, with what to do.
+    assert to_alice.to == [ai_alice.email]
+    assert "le prélèvement de votre part a été refusé par votre banque" in to_alice.subject
+    assert "L'URSSAF bloque l'avance immédiate tant que ce n'est pas régularisé" in to_alice.body
+    assert "réglez la facture par virement" in to_alice.body
+    assert len(mail.outbox) == 2
     assert cancelled.status_code == "111"
     assert cancelled.payment is None
     invoice.refresh_from_db()

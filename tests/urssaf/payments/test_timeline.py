@@ -188,3 +188,35 @@ def test_a_reversed_payment_shows_the_step_taken_back(code, label):
     req.status_code = code
     found = steps(timeline_at(SENT + 10 * DAY, req))
     assert (found["received"].state, found["received"].detail) == (StepState.FAILED, label)
+
+
+def test_the_client_reads_a_refused_debit_in_her_own_words_once():
+    refused = request("60", validated_at=SENT + 3 * HOUR)
+    with time_machine.travel(SENT + 3 * DAY, tick=False):
+        for_client = build_timeline(refused, None, timezone.now(), for_client=True)
+        for_provider = build_timeline(refused, None, timezone.now())
+
+    assert steps(for_client)["debit"].label == "Prélèvement refusé par votre banque"
+    assert steps(for_provider)["debit"].label == "Prélèvement rejeté par la banque du client"
+    [alert] = for_client.alerts
+    assert alert.startswith("Le prélèvement de votre part a été refusé par votre banque.")
+    assert "réglez cette facture par virement" in alert
+    assert for_client.summary == ""  # the alert says it; never twice
+    assert "du client" not in " ".join([alert, *(step.label for step in for_client.steps)])
+
+
+def test_while_the_countdown_shows_the_status_is_not_repeated():
+    timeline = timeline_at(SENT + 2 * HOUR, request("20"))
+    for_client = build_timeline(request("20"), None, SENT + 2 * HOUR, for_client=True)
+
+    assert (timeline.summary, for_client.summary) == ("", "")
+    assert steps(for_client)["validation"].label == "En attente de votre validation (48 h)"
+
+
+def test_a_validated_request_is_summed_up_for_each_reader():
+    validated = request("30", validated_at=SENT + 3 * HOUR)
+    for_client = build_timeline(validated, None, SENT + 5 * HOUR, for_client=True)
+    for_provider = build_timeline(validated, None, SENT + 5 * HOUR)
+
+    assert for_client.summary == "Demande validée : l'URSSAF va prélever votre part."
+    assert for_provider.summary.startswith("Validée (par le client ou automatiquement)")

@@ -333,7 +333,7 @@ def test_an_id_client_of_another_record_is_left_to_the_staff(
 
     assert registration.error_codes == [ai_triage.DUPLICATE_ID_CLIENT]
     assert registration.triage_bucket == RegistrationBucket.OTHER
-    assert f"fiche client n° {twin.pk}" in registration.errors[0]["message"]
+    assert f"fiche de {twin.full_name}" in registration.errors[0]["message"]
     assert "deux fiches" in ai_triage.TABLE.advice_for(ai_triage.DUPLICATE_ID_CLIENT).explanation
     assert known_alice.urssaf_id_client == ""
 

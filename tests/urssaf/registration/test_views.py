@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.services import audit_trail
 from clients.forms import ClientForm
@@ -180,12 +181,31 @@ def test_the_provider_registers_a_client_in_two_steps(as_carol, carol, alice, sa
         done = as_carol.post(confirm_url)
 
     assert done["Location"] == reverse("provider:client_detail", args=[alice.code])
+    assert flashed(done) == [
+        "Inscription enregistrée : elle part à l'URSSAF, qui enverra au client un e-mail pour "
+        "activer son compte (à faire dans les 7 jours)."
+    ]
     alice.refresh_from_db()
     assert alice.ai_status == AIStatus.AWAITING_ACTIVATION
     registration = alice.ai_registrations.get()
     assert (registration.started_by, registration.origin) == (carol.user, "provider")
     detail = text(as_carol.get(done["Location"]))
     assert "En attente d'activation" in detail
+
+
+def test_the_provider_reads_the_form_about_the_client_and_the_client_about_herself(
+    as_carol, alice, client
+):
+    for_provider = text(as_carol.get(reverse("provider:client_ai_register", args=[alice.code])))
+    client.force_login(alice.user)
+    for_client = text(client.get(reverse("portal:ai_register")))
+
+    assert "l'acte de naissance du client" in for_provider
+    assert "Le client a-t-il déjà déposé au moins une déclaration de revenus ?" in for_provider
+    assert "votre acte de naissance" not in for_provider
+    assert "Avez-vous déjà" not in for_provider
+    assert "votre acte de naissance" in for_client
+    assert "Avez-vous déjà déposé au moins une déclaration de revenus ?" in for_client
 
 
 def test_an_invalid_form_saves_nothing_and_says_why(as_carol, alice):
@@ -339,7 +359,8 @@ def test_a_failed_registration_shows_the_advice_on_the_client_page(as_carol, ali
     page = text(as_carol.get(reverse("provider:client_detail", args=[alice.code])))
 
     assert "Inscription en échec" in page
-    assert "Vérifiez votre IBAN et votre BIC" in page
+    assert "Le BIC ou l'IBAN est refusé par l'URSSAF." in page
+    assert "votre" not in page.split("Avance immédiate")[-1].lower()  # about the client, to you
 
 
 @pytest.mark.parametrize("name", ["portal:invoice_list", "portal:profile", "portal:ai_status"])
@@ -379,26 +400,79 @@ def test_a_client_registered_elsewhere_is_told_to_accept_the_cooperative(
     assert "acceptez" in page
 
 
-def test_the_activation_check_is_queued_at_most_once_a_minute(
-    as_alice, alice, django_capture_on_commit_callbacks
-):
+def urssaf_says(monkeypatch, *codes):
+    """Make GET /particulier answer these link statuses, one per call; count the calls."""
+    from urssaf import api
+    from urssaf.payloads import ClientStatus
+
+    answers = iter(codes)
+    calls = []
+
+    def get_client_status(*, id_client):
+        calls.append(id_client)
+        return ClientStatus(id_client=id_client, code=next(answers), state="", description="")
+
+    monkeypatch.setattr(api, "get_client_status", get_client_status)
+    return calls
+
+
+def test_an_early_check_does_not_stop_the_one_after_activation(as_alice, alice, monkeypatch):
     Client.objects.filter(pk=alice.pk).update(
-        ai_status=AIStatus.AWAITING_ACTIVATION, urssaf_id_client="abc"
+        ai_status=AIStatus.AWAITING_ACTIVATION,
+        urssaf_id_client="abc",
+        ai_awaiting_since=timezone.now(),
     )
+    calls = urssaf_says(monkeypatch, "APPAREILLAGE_EC", "APPAREILLAGE_VALIDE")
     url = reverse("portal:ai_check")
 
-    with django_capture_on_commit_callbacks() as first_checks:
-        first = as_alice.post(url)
-    with django_capture_on_commit_callbacks() as second_checks:
-        second = as_alice.post(url)
+    early = as_alice.post(url, follow=True)
+    after_activation = as_alice.post(url)
 
-    assert first["Location"] == reverse("portal:ai_status")
-    assert (len(first_checks), len(second_checks)) == (1, 0)
-    assert "Nous interrogeons l'URSSAF" in flashed(first)[0]
-    assert "déjà demandée" in flashed(second)[-1]
+    assert "pas encore enregistré l'activation" in text(early)
+    assert flashed(after_activation) == [
+        "Votre compte URSSAF est activé : l'avance immédiate est active."
+    ]
+    alice.refresh_from_db()
+    assert alice.ai_status == AIStatus.ACTIVE
+    assert calls == ["abc", "abc"]
+
+
+def test_checks_are_limited_to_five_a_minute(as_alice, alice, monkeypatch):
+    Client.objects.filter(pk=alice.pk).update(
+        ai_status=AIStatus.AWAITING_ACTIVATION,
+        urssaf_id_client="abc",
+        ai_awaiting_since=timezone.now(),
+    )
+    calls = urssaf_says(monkeypatch, *["APPAREILLAGE_EC"] * 6)
+    url = reverse("portal:ai_check")
+
+    for _ in range(5):
+        as_alice.post(url, follow=True)
+    sixth = as_alice.post(url)
+
+    assert len(calls) == 5
+    assert flashed(sixth) == ["Vous avez déjà vérifié plusieurs fois : réessayez dans une minute."]
 
 
 def test_a_client_not_awaiting_gets_no_check(as_alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         as_alice.post(reverse("portal:ai_check"))
     assert callbacks == []
+
+
+def test_coming_back_from_the_review_keeps_the_email_confirmed(as_alice, alice):
+    form_url = reverse("portal:ai_register")
+    as_alice.post(form_url, form_data_for(alice))
+
+    again = as_alice.get(form_url)
+
+    assert again.context["form"]["email_confirmation"].value() == alice.email
+
+
+def test_the_client_starts_from_the_address_she_logs_in_with(as_alice, alice):
+    Client.objects.filter(pk=alice.pk).update(email="ancienne.adresse@example.org")
+
+    form = as_alice.get(reverse("portal:ai_register")).context["form"]
+
+    assert form["email"].value() == alice.user.email
+    assert not form["email_confirmation"].value()  # typed again on a first visit

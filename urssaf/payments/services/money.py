@@ -8,6 +8,7 @@ at most one reversal.
 """
 
 import logging
+from datetime import datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,13 +17,23 @@ from django.utils import timezone
 
 from audit.services import audit
 from invoices import services as invoice_services
-from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMode, PaymentReversal
+from invoices.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMode,
+    PaymentReversal,
+    Payout,
+    PayoutStatus,
+)
 from invoices.services import reversals
+from invoices.services.payouts import PAYOUT_TARGET
 
 from ...exceptions import UrssafErrorDetail
 from .. import triage
-from ..models import LIVE_STATES, EventKind, PaymentRequest, RequestState
-from ..statuses import ENDED_UNPAID_CODES, status_info
+from ..models import URSSAF_PAYS, EventKind, PaymentRequest
+from ..schedule import PARIS
+from ..statuses import status_info
 from .common import audit_request, record_event, triage_now
 
 logger = logging.getLogger(__name__)
@@ -42,12 +53,7 @@ def ordinary_payment_refusal(invoice: Invoice) -> str:
     allowed again once URSSAF ended it without paying (contested, cancelled, unpaid) or the
     staff abandoned it.
     """
-    live = invoice.payment_requests.filter(state__in=LIVE_STATES).first()
-    if live is None:
-        return ""
-    if live.state == RequestState.SUBMITTED and live.status_code in ENDED_UNPAID_CODES:
-        return ""
-    return PAID_BY_URSSAF
+    return PAID_BY_URSSAF if invoice.payment_requests.filter(URSSAF_PAYS).exists() else ""
 
 
 def urssaf_shares(invoice: Invoice, amount: Decimal) -> tuple[Decimal, Decimal]:
@@ -80,11 +86,26 @@ def urssaf_payment_book(*, request_id: int) -> Payment | None:
             return None
         request.payment = payment
         request.save(update_fields=["payment"])
+        _payout_after_transfer(request)
         record_event(request, EventKind.PAYMENT, timezone.now(), f"{amount} € enregistrés")
         audit_request(request, "urssaf.payment_request.booked", note=f"{amount} €")
         _audit_invoice_paid(invoice)
     logger.info("Avance immédiate of request %s booked on invoice %s", request.pk, invoice.pk)
     return payment
+
+
+def _payout_after_transfer(request: PaymentRequest) -> None:
+    """Owe the provider from URSSAF's transfer date when it is later than today.
+
+    Only where URSSAF's clock runs ahead of ours (the sandbox's, in demos): otherwise a page
+    would say the provider is paid by the 7th for money received on the 9th.
+    """
+    if request.transfer_date is None or request.transfer_date <= timezone.localdate():
+        return
+    received = datetime.combine(request.transfer_date, time(12), tzinfo=PARIS)
+    Payout.objects.filter(
+        invoice_id=request.invoice_id, status=PayoutStatus.DUE, due_at__lt=received + PAYOUT_TARGET
+    ).update(due_at=received + PAYOUT_TARGET)
 
 
 def _audit_invoice_paid(invoice: Invoice) -> None:

@@ -357,6 +357,7 @@ def _react(request: PaymentRequest, change: Change) -> None:
     if code in FAILED_CODES:
         _triage(request, triage.DEBIT_REFUSED, info.label)
         email_on_commit("debit_failed", request)
+        email_on_commit("debit_refused", request)
     _catch_up(request)
 
 

@@ -155,8 +155,8 @@ def payment_request_correct(*, request: PaymentRequest, by: User) -> Invoice:
         request,
         by,
         "corrected",
-        f"Facture annulée par l'avoir {credit_note.number} ; brouillon corrigible n° {draft.pk} "
-        "créé.",
+        f"Facture {request.invoice.number} annulée par l'avoir {credit_note.number} ; "
+        "brouillon corrigé créé pour le prestataire.",
     )
     email_on_commit("corrected", request)
     return draft

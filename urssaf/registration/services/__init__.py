@@ -7,7 +7,6 @@ and the staff's triage.
 """
 
 from .followup import (
-    ai_activation_check_requested,
     ai_activation_poll,
     ai_registrations_follow_up,
     ai_registrations_requeue_stuck,
@@ -24,7 +23,6 @@ from .submission import (
 )
 
 __all__ = [
-    "ai_activation_check_requested",
     "ai_activation_poll",
     "ai_client_prepare",
     "ai_registration_give_up",

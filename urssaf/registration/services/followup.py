@@ -57,17 +57,6 @@ def ai_registrations_follow_up() -> int:
     return len(client_ids)
 
 
-def ai_activation_check_requested(*, client: Client) -> bool:
-    """Queue an activation check of this client now (they say they activated).
-
-    Returns False when the client is not waiting for an activation.
-    """
-    if client.ai_status != AIStatus.AWAITING_ACTIVATION:
-        return False
-    transaction.on_commit(lambda: tasks.poll_ai_activation.delay(client.pk))
-    return True
-
-
 def ai_activation_poll(*, client_id: int) -> str:
     """Ask URSSAF whether the client activated; remind, expire or mark active accordingly.
 

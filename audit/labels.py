@@ -1,0 +1,53 @@
+"""What each audit action means, in French: people read labels, the codes stay for searches."""
+
+ACTION_LABELS = {
+    "client.created": "Fiche client créée",
+    "client.record.changed": "Fiche client modifiée",
+    "client.providers.changed": "Prestataires du client modifiés",
+    "client.duplicate.kept": "Doublon possible conservé",
+    "client.account.invited": "Invitation à créer l'espace client envoyée",
+    "client.account.created": "Espace client créé",
+    "client.link.requested": "Rattachement d'un prestataire demandé",
+    "client.link.pending": "Rattachement en attente du client",
+    "client.link.accepted": "Rattachement accepté par le client",
+    "client.link.declined": "Rattachement refusé par le client",
+    "client.link.approved": "Rattachement approuvé par l'équipe",
+    "client.link.rejected": "Rattachement refusé par l'équipe",
+    "user.password.reset": "Mot de passe réinitialisé",
+    "ai.client.prepared": "Fiche complétée pour l'avance immédiate",
+    "ai.client.ineligible": "Avance immédiate : client non éligible",
+    "ai.registration.started": "Inscription à l'avance immédiate lancée",
+    "ai.registration.sent": "Inscription envoyée à l'URSSAF",
+    "ai.registration.accepted": "Inscription acceptée par l'URSSAF",
+    "ai.registration.failed": "Inscription refusée par l'URSSAF",
+    "ai.activation.reminded": "Relance d'activation envoyée au client",
+    "ai.activation.active": "Compte URSSAF activé : avance immédiate active",
+    "ai.activation.failed": "Activation du compte URSSAF échouée",
+    "ai.triage.open": "Inscription remise à traiter",
+    "ai.triage.contacted": "Inscription : client contacté",
+    "ai.triage.resolved": "Inscription : cas résolu",
+    "ai.triage.ineligible": "Inscription : client non éligible",
+    "ai.triage.superseded": "Inscription remplacée par une nouvelle",
+    "invoice.paid": "Facture payée",
+    "invoice.payment.reversed": "Paiement repris",
+    "invoice.reopened": "Facture de nouveau à régler",
+    "payout.due": "Versement au prestataire dû",
+    "payout.paid": "Versement au prestataire effectué",
+    "payout.cancelled": "Versement au prestataire annulé",
+    "payout.to_recover": "Versement à récupérer auprès du prestataire",
+    "payout.reversal_offset": "Reprise compensée sur un versement",
+    "payout.batch.created": "Lot de virements SEPA préparé",
+    "urssaf.payment_request.created": "Demande de paiement URSSAF créée",
+    "urssaf.payment_request.submitted": "Demande de paiement transmise à l'URSSAF",
+    "urssaf.payment_request.refused": "Demande de paiement refusée à l'envoi",
+    "urssaf.payment_request.adopted": "Demande de paiement retrouvée à l'URSSAF",
+    "urssaf.payment_request.status": "Nouveau statut URSSAF de la demande de paiement",
+    "urssaf.payment_request.booked": "Paiement de l'URSSAF enregistré sur la facture",
+    "urssaf.payment_request.reversed": "Paiement de l'URSSAF repris",
+    "urssaf.payment_request.triage": "Demande de paiement : suivi de l'équipe",
+}
+
+
+def action_label(code: str) -> str:
+    """Return the French label of an audit action code (the code itself if none is written)."""
+    return ACTION_LABELS.get(code, code)
