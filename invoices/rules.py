@@ -64,12 +64,15 @@ class Subject:
     deposit_amount: Decimal = ZERO
     total_ttc: Decimal = ZERO
     replaces: Invoice | None = None
+    # An invoice to an active client that is paid directly, for a recorded reason.
+    outside_ai: bool = False
     limits: Mapping[int, NatureLimit] | None = None
     spent: Mapping[int, Decimal] = field(default_factory=dict)
 
     @property
     def is_ai(self) -> bool:
-        return self.is_invoice and bool(getattr(self.client, "has_active_ai", False))
+        active = bool(getattr(self.client, "has_active_ai", False))
+        return self.is_invoice and active and not self.outside_ai
 
     @property
     def today(self) -> dt.date:
@@ -375,6 +378,7 @@ def subject_of(document, lines, *, now: dt.datetime | None = None) -> Subject:
         deposit_amount=getattr(document, "deposit_amount", ZERO) or ZERO,
         total_ttc=document.total_ttc or ZERO,
         replaces=getattr(document, "replaces", None),
+        outside_ai=bool(getattr(document, "outside_ai_reason", "")),
         limits=limits_on(document.period_start),
     )
     capped = {line.nature.pk for line in lines if subject.limit(line.nature).annual_cap}

@@ -57,9 +57,11 @@ def invoice_create_draft(
     notes: str = "",
     deposit: DepositData | None = None,
     replaces: Invoice | None = None,
+    outside_ai_reason: str = "",
 ) -> Invoice:
     """Create a draft invoice with its lines, computed totals and optional deposit; `replaces`
-    is the cancelled invoice it corrects.
+    is the cancelled invoice it corrects; `outside_ai_reason`, why a client of the avance
+    immédiate pays this one directly (its rules then do not apply).
 
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
@@ -72,6 +74,7 @@ def invoice_create_draft(
         period_end=period_end,
         notes=notes,
         replaces=replaces,
+        outside_ai_reason=outside_ai_reason,
     )
     return _save_draft(invoice, lines, deposit)
 

@@ -52,7 +52,8 @@ def ai_alice(alice, sandbox) -> Client:
     """Alice, registered and activated at URSSAF three days before this month began."""
     activated_on = timezone.localdate().replace(day=1) - dt.timedelta(days=3)
     # URSSAF refuses services dated before the activation, on its own clock: go back there.
-    sandbox.set_now(dt.datetime.combine(activated_on, dt.time(9), tzinfo=PARIS))
+    activated_at = dt.datetime.combine(activated_on, dt.time(9), tzinfo=PARIS)
+    sandbox.set_now(activated_at)
     particulier = particulier_of(alice)
     sandbox.add_taxpayer(identity_of(particulier))
     id_client = urssaf_api.register_client(particulier)
@@ -60,7 +61,10 @@ def ai_alice(alice, sandbox) -> Client:
     sandbox.set_now(timezone.now())
     urssaf_api.clear_token_cache()  # the token was issued on the sandbox's past clock
     Client.objects.filter(pk=alice.pk).update(
-        urssaf_id_client=id_client, ai_status=AIStatus.ACTIVE, ai_activated_on=activated_on
+        urssaf_id_client=id_client,
+        ai_status=AIStatus.ACTIVE,
+        ai_activated_on=activated_on,
+        ai_activated_at=activated_at,
     )
     alice.refresh_from_db()
     return alice

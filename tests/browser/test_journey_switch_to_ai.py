@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from clients.models import AIStatus, Client
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus
 from invoices.services import LineData
@@ -53,13 +54,17 @@ def test_services_before_the_activation_are_split_off_and_billed_outside_ai(
     page = journey
     page.set_viewport_size({"width": 360, "height": 800})
     activated = ai_alice.ai_activated_on
+    # Carol drafted the month while Alice was awaiting activation (once she is active, the
+    # form refuses services before the activation).
+    Client.objects.filter(pk=ai_alice.pk).update(ai_status=AIStatus.AWAITING_ACTIVATION)
     draft = invoice_services.invoice_create_draft(
         provider=carol,
-        client=ai_alice,
+        client=Client.objects.get(pk=ai_alice.pk),
         period_start=activated - dt.timedelta(days=2),
         period_end=activated,
         lines=[line(activated - dt.timedelta(days=1)), line(activated)],
     )
+    Client.objects.filter(pk=ai_alice.pk).update(ai_status=AIStatus.ACTIVE)
 
     log_in(page, live_server, carol.user.email)
     page.goto(f"{live_server.url}/prestataire/factures/{draft.code}/")

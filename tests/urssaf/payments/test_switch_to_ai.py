@@ -212,7 +212,7 @@ def line(day: dt.date, quantity: str = "2") -> LineData:
 def test_services_before_the_activation_are_split_to_a_draft_billed_outside_ai(
     as_carol, alice, carol, make_draft
 ):
-    activate(alice, since="02/03/2026 10:15")
+    # Drafted before the client's activation (afterwards the form refuses such a draft).
     draft = make_draft(
         carol,
         alice,
@@ -223,6 +223,7 @@ def test_services_before_the_activation_are_split_to_a_draft_billed_outside_ai(
         ],
         period=(dt.date(2026, 2, 23), dt.date(2026, 3, 6)),
     )
+    activate(alice, since="02/03/2026 10:15")
     page = as_carol.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
     assert 'id="before-activation"' in page
     assert "1 prestation de ce brouillon est antérieure" in page
@@ -271,13 +272,13 @@ def test_a_draft_entirely_after_the_activation_has_nothing_to_split(alice, carol
 def test_a_draft_entirely_before_the_activation_is_to_be_issued_outside_ai(
     as_carol, alice, carol, make_draft
 ):
-    activate(alice, since="02/03/2026")
     draft = make_draft(
         carol,
         alice,
         lines=[line(dt.date(2026, 2, 26))],
         period=(dt.date(2026, 2, 23), dt.date(2026, 2, 27)),
     )
+    activate(alice, since="02/03/2026")
 
     page = as_carol.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
 

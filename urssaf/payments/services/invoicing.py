@@ -170,9 +170,8 @@ def invoice_split_at_activation(*, invoice: Invoice, by: User) -> Invoice:
         period_end=max(line.service_date for line in before),
         lines=before,
         notes=draft.notes,
+        outside_ai_reason=_before_activation_reason(activated),
     )
-    earlier.outside_ai_reason = _before_activation_reason(activated)
-    earlier.save(update_fields=["outside_ai_reason"])
     note = f"{len(before)} ligne(s) avant le {activated:%d/%m/%Y} déplacée(s)"
     audit(actor=by, action="invoices.invoice.split_at_activation", obj=draft, note=note)
     audit(actor=by, action="invoices.invoice.split_at_activation", obj=earlier, note=note)
