@@ -78,6 +78,7 @@ def test_services_before_the_activation_are_split_off_and_billed_outside_ai(
         "Prestations antérieures à l'activation de l'avance immédiate"
     )
     assert no_sideways_scroll(page)
+    page.locator("summary", has_text="Émettre la facture").click()
     page.get_by_role("button", name="Émettre la facture", exact=True).click()
     earlier = Invoice.objects.exclude(pk=draft.pk).get()
     expect(page.get_by_text(f"Facture n° {earlier.number} émise.")).to_be_visible()
@@ -87,7 +88,8 @@ def test_services_before_the_activation_are_split_off_and_billed_outside_ai(
     # The draft left behind goes to URSSAF as usual.
     page.goto(f"{live_server.url}/prestataire/factures/{draft.code}/")
     expect(page.locator("#before-activation")).to_have_count(0)
-    page.get_by_role("button", name="Émettre la facture", exact=True).click()
+    page.locator("summary", has_text="Émettre la facture").click()
+    page.get_by_role("button", name="Émettre et envoyer à l'URSSAF").click()
     draft.refresh_from_db()
     expect(page.get_by_text(f"Facture n° {draft.number} émise.")).to_be_visible()
     assert PaymentRequest.objects.get(invoice=draft).urssaf_id
