@@ -35,7 +35,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     """List the client's invoices with their amounts, what was paid and what remains due."""
     invoices = (
         _client_invoices(request)
-        .select_related("provider")
+        .with_parties("provider")
         .with_amount_paid()
         .annotate(
             amount_due=Case(
