@@ -44,3 +44,31 @@ def test_page_queries_do_not_grow_with_the_number_of_rows(
         assert client.get(url).status_code == 200
 
     assert len(with_a_thousand) == len(with_ten)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_lists_decrypt_nothing_per_row(client, page, sam, monkeypatch):
+    from clients import encryption
+
+    provider = bulkdata.providers(1)[0]
+    people = bulkdata.clients(30, [provider])
+    bulkdata.invoices(1, people[:1], [provider])
+    bulkdata.failed_registrations(people[:1], provider.user)
+    role, url_name = PAGES[page]
+    client.force_login({"provider": provider.user, "client": people[0].user, "staff": sam}[role])
+    url = reverse(url_name)
+    decrypted = []
+    real = encryption.decrypt
+    monkeypatch.setattr(encryption, "decrypt", lambda token: decrypted.append(1) or real(token))
+
+    def decrypts() -> int:
+        decrypted.clear()
+        assert client.get(url).status_code == 200
+        return len(decrypted)
+
+    with_one = decrypts()  # the signed-in person's own record, at most
+    bulkdata.invoices(24, people[:5], [provider])
+    bulkdata.failed_registrations(people[1:25], provider.user)
+
+    # Bank details and birth places are shown in no list: no row decrypts them.
+    assert decrypts() == with_one

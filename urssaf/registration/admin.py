@@ -149,13 +149,17 @@ class AIRegistrationAdmin(TriageAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # The queue shows names: leave birth places and bank details encrypted (undecrypted).
+        # The queue shows names and codes: leave the request sent, birth places and bank details
+        # encrypted (each decrypting costs more than rendering the row).
         providers = Provider.objects.defer(*encrypted_field_names(Provider))
         return (
             super()
             .get_queryset(request)
             .select_related("client")
-            .defer(*encrypted_field_names(Client, "client__"))
+            .defer(
+                *encrypted_field_names(AIRegistration),
+                *encrypted_field_names(Client, "client__"),
+            )
             .prefetch_related(Prefetch("client__providers", queryset=providers))
         )
 
