@@ -141,7 +141,7 @@ def attestation_notify(*, attestation_id: int) -> bool:
     )
     if not claimed:
         return False
-    attestation = Attestation.objects.select_related("client").get(pk=attestation_id)
+    attestation = Attestation.objects.select_related("client__cooperative").get(pk=attestation_id)
     try:
         _send_available_email(attestation)
     except Exception:
