@@ -7,6 +7,9 @@ Builds a throwaway PostgreSQL database (--invoices invoices, default 100 000, fo
 clients, default 10 000), serves the portal with gunicorn (2 workers) and, for each page,
 prints the SQL queries of one request (counted in-process) and the p50/p95 latency over
 --requests sequential HTTP requests, beside the same figures for the trivial /sante/ view.
+On a shared machine latency follows the neighbours' load, so each page also gets figures that
+follow it less: cpu_ms, the median CPU time of one request served in-process (Django's test
+client, no HTTP), and db_ms, PostgreSQL's own execution time of its queries (EXPLAIN ANALYZE).
 The last line is `pages rows=<n> max_queries=<q> worst_p95_ratio=<r>`.
 """
 
@@ -99,10 +102,11 @@ def build(args: argparse.Namespace) -> dict[str, User]:
     staff = User.objects.create(
         email="bench-staff@example.org", role=Role.STAFF, is_staff=True, is_superuser=True
     )
-    # A production database has planner statistics (autovacuum); a fresh bulk load has none
-    # and would be measured with seq scans no real cooperative would see.
+    # A production database has planner statistics and a visibility map (autovacuum); a fresh
+    # bulk load has neither and would be measured with seq scans and heap visits (COUNT(*) of
+    # a provider's invoices) no real cooperative would see.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(
         f"data: {args.invoices} invoices, {args.clients} clients, built in "
         f"{time.perf_counter() - started:.1f} s"
@@ -126,6 +130,34 @@ def count_queries(user: User, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200, url
     return len(queries)
+
+
+def cost(user: User | None, url: str, count: int) -> tuple[float, float]:
+    """Median CPU seconds of serving `url` in-process, and PostgreSQL's execution seconds."""
+    client = DjangoClient(HTTP_HOST="localhost")
+    if user is not None:
+        client.force_login(user)
+    client.get(url)  # warm-up
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert client.get(url).status_code == 200, url
+    cpu = []
+    for _ in range(count):
+        started = time.process_time()
+        client.get(url)
+        cpu.append(time.process_time() - started)
+    db = 0.0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith("SELECT"):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+                db += cursor.fetchone()[0][0]["Execution Time"] / 1000
+    return statistics.median(cpu), db
 
 
 def free_port() -> int:
@@ -188,12 +220,16 @@ def latencies(base: str, path: str, cookie: str | None, count: int) -> tuple[flo
 
 def measure(args: argparse.Namespace, database: str, users: dict[str, User]) -> None:
     server, base = start_server(database)
+    load = os.getloadavg()[0]
+    print(f"machine: load average {load:.1f} on {os.cpu_count()} cores (latency follows it)")
     try:
         trivial_p50, trivial_p95 = latencies(base, reverse("health"), None, args.requests)
         print(
             f"page=trivial queries=0 p50_ms={trivial_p50 * 1000:.1f} "
             f"p95_ms={trivial_p95 * 1000:.1f}"
         )
+        trivial_cpu, _ = cost(None, reverse("health"), args.requests)
+        print(f"page=trivial cpu_ms={trivial_cpu * 1000:.2f} db_ms=0")
         worst, max_queries = 0.0, 0
         for name, role, url_name in PAGES:
             url = reverse(url_name)
@@ -201,9 +237,11 @@ def measure(args: argparse.Namespace, database: str, users: dict[str, User]) -> 
             p50, p95 = latencies(base, url, session_cookie(users[role]), args.requests)
             ratio = p95 / trivial_p95
             worst, max_queries = max(worst, ratio), max(max_queries, queries)
+            cpu, db = cost(users[role], url, args.requests)
             print(
                 f"page={name} queries={queries} p50_ms={p50 * 1000:.1f} "
-                f"p95_ms={p95 * 1000:.1f} p95_ratio={ratio:.1f}"
+                f"p95_ms={p95 * 1000:.1f} p95_ratio={ratio:.1f} cpu_ms={cpu * 1000:.2f} "
+                f"db_ms={db * 1000:.2f}"
             )
     finally:
         server.terminate()

@@ -1,8 +1,8 @@
 """Rendered PDFs kept by content, so that downloading an unchanged document does not render it
 again (WeasyPrint takes from a few hundred milliseconds to seconds per document).
 
-The key is a hash of the HTML handed to WeasyPrint (the styles are inline in the print
-templates) and of what else shapes the result: WeasyPrint's version and the fonts. A document
+The key is a hash of the HTML handed to WeasyPrint and of what else shapes the result: the
+print stylesheets, WeasyPrint's version and the fonts. A document
 that changes renders different HTML, hence a new key: nothing needs invalidating. The entries
 live in the "pdf" cache (a private folder under var/, bounded in entries and age).
 """
@@ -14,9 +14,8 @@ from importlib.metadata import version
 
 from django.conf import settings
 from django.core.cache import caches
-from django.template.loader import render_to_string
 
-from .pdf import FONT_DIR, render_pdf
+from .pdf import html_to_pdf, render_html, stylesheet_source, stylesheets_for
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +31,23 @@ def _renderer_fingerprint() -> str:
     return f"weasyprint {version('weasyprint')}; fonts {','.join(fonts)}"
 
 
-def render_pdf_cached(template_name: str, context: dict) -> bytes:
+@functools.cache
+def _stylesheets_fingerprint(names: tuple[str, ...]) -> str:
+    return hashlib.sha256("\n".join(map(stylesheet_source, names)).encode()).hexdigest()
+
+
+def render_pdf_cached(
+    template_name: str, context: dict, *, stylesheets: tuple[str, ...] = ()
+) -> bytes:
     """Return the PDF of `template_name` with `context`, rendered only if not already cached."""
-    html = render_to_string(template_name, {**context, "font_dir": FONT_DIR})
-    digest = hashlib.sha256(f"{_renderer_fingerprint()}\n{html}".encode()).hexdigest()
+    html = render_html(template_name, context)
+    names = stylesheets_for(stylesheets)
+    key = f"{_renderer_fingerprint()}\n{_stylesheets_fingerprint(names)}\n{html}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     cache = caches[CACHE_ALIAS]
     pdf = cache.get(digest)
     if pdf is None:
-        pdf = render_pdf(template_name, context)
+        pdf = html_to_pdf(html, names)
         cache.set(digest, pdf)
     else:
         logger.debug("PDF served from the cache for %s", template_name)

@@ -13,12 +13,13 @@ from clients.mail import portal_url, send_templated_email
 from clients.models import Client
 
 from ..models import Attestation, AttestationBatch
-from ..pdf import render_pdf
+from ..pdf import html_to_pdf, render_html, stylesheets_for
 from .figures import AttestationFigures, ai_rule_text, compute_figures
 
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "pdf/attestation.html"
+PDF_STYLESHEETS = ("pdf/attestation.css",)
 
 
 def attestation_reference(*, client: Client, year: int, version: int) -> str:
@@ -34,8 +35,8 @@ def signature_image_uri() -> str:
     return Path(path).resolve().as_uri()
 
 
-def render_attestation_pdf(*, figures: AttestationFigures, reference: str, issued_on) -> bytes:
-    """Render the attestation PDF from its figures alone, so the document shows what is stored."""
+def attestation_html(*, figures: AttestationFigures, reference: str, issued_on) -> str:
+    """The HTML of the attestation, from its figures alone, as handed to WeasyPrint."""
     context = {
         "figures": figures,
         "total": figures.total,
@@ -45,7 +46,13 @@ def render_attestation_pdf(*, figures: AttestationFigures, reference: str, issue
         "ai_rule": ai_rule_text(figures.year, figures.ai_grace_days),
         "signature_uri": signature_image_uri(),
     }
-    return render_pdf(PDF_TEMPLATE, context)
+    return render_html(PDF_TEMPLATE, context)
+
+
+def render_attestation_pdf(*, figures: AttestationFigures, reference: str, issued_on) -> bytes:
+    """Render the attestation PDF from its figures alone, so the document shows what is stored."""
+    html = attestation_html(figures=figures, reference=reference, issued_on=issued_on)
+    return html_to_pdf(html, stylesheets_for(PDF_STYLESHEETS))
 
 
 @transaction.atomic
@@ -134,7 +141,7 @@ def attestation_notify(*, attestation_id: int) -> bool:
     )
     if not claimed:
         return False
-    attestation = Attestation.objects.select_related("client").get(pk=attestation_id)
+    attestation = Attestation.objects.select_related("client__cooperative").get(pk=attestation_id)
     try:
         _send_available_email(attestation)
     except Exception:

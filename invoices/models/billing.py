@@ -10,6 +10,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from audit.fields import actor_field
+from clients.encryption import encrypted_field_names
 from clients.models import AIStatus
 
 from .documents import (
@@ -105,6 +106,19 @@ class InvoiceQuerySet(BillingDocumentQuerySet):
         flagged = Invoice.objects.before_ai_activation().filter(pk=OuterRef("pk"))
         return self.annotate(before_ai_activation=Exists(flagged))
 
+    def with_parties(self, *parties: str):
+        """Select the related `parties` ("client", "provider") for a list of invoices, without
+        their encrypted fields (birth place, bank details), which no list shows."""
+        from clients.models import Client, Provider
+
+        models_of = {"client": Client, "provider": Provider}
+        deferred = [
+            name
+            for party in parties
+            for name in encrypted_field_names(models_of[party], f"{party}__")
+        ]
+        return self.select_related(*parties).defer(*deferred)
+
     def with_amount_paid(self):
         """Annotate `amount_paid_total`: the invoice's payments still standing (not reversed).
 
@@ -196,6 +210,8 @@ class Invoice(BillingDocument):
         indexes = [
             *BillingDocument.Meta.indexes,
             models.Index(fields=["provider", "status"]),
+            # The dashboard's month figures read the provider's invoices of one month.
+            models.Index(fields=["provider", "issue_date"]),
             models.Index(fields=["client"]),
         ]
 
@@ -273,6 +289,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = "paiement"
         ordering = ["paid_on", "pk"]
+        # Payments of a period (dashboard's month, attestations' year) across invoices.
+        indexes = [models.Index(fields=["paid_on"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(

@@ -38,7 +38,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     """
     invoices = (
         _client_invoices(request)
-        .select_related("provider")
+        .with_parties("provider")
         .with_amount_paid()
         .annotate(
             amount_due=Case(

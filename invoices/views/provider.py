@@ -8,8 +8,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,9 +20,10 @@ from urssaf.payments import selectors
 from urssaf.payments import services as urssaf_services
 from urssaf.payments.timeline import latest_request, payment_timeline
 
+from .. import selectors as invoice_selectors
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
-from ..models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout
+from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
 from ..templatetags.fr_format import euros
 from .documents import (
     DocumentScreens,
@@ -37,7 +36,6 @@ from .documents import (
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
-ZERO = Decimal("0.00")
 
 
 INVOICES = DocumentScreens(
@@ -60,48 +58,31 @@ def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
-def _money(field: str, condition: Q) -> Coalesce:
-    return Coalesce(Sum(field, filter=condition), ZERO)
+def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict, Decimal]:
+    """Return the month's figures, the avance immédiate follow-up counts and the payouts due.
 
-
-def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict]:
-    """Return the month's figures and the avance immédiate follow-up counts.
-
-    Two queries whatever the number of invoices: conditional aggregates over the invoices,
-    then over the payments.
+    One query whatever the number of invoices: each figure is a subquery over the rows it sums.
     """
     start, end = _month_bounds(today)
-    this_month = Q(issue_date__gte=start, issue_date__lt=end)
-    # A cancelled invoice keeps its issue date but was never owed: it is no turnover.
-    issued = this_month & ~Q(status=InvoiceStatus.CANCELLED)
-    unpaid = Q(status=InvoiceStatus.ISSUED)
-    follow_up_conditions = selectors.invoice_follow_up(timezone.now())
-    figures = Invoice.objects.filter(provider=provider).aggregate(
-        issued_count=Count("pk", filter=issued),
-        issued_amount=_money("total_ttc", issued),
-        unpaid_count=Count("pk", filter=unpaid),
-        unpaid_billed=_money("total_ttc", unpaid),
-        **{
-            key: Count("pk", filter=Q(condition)) for key, condition in follow_up_conditions.items()
+    follow_up_counts = selectors.provider_follow_up_counts(timezone.now())
+    row = (
+        Provider.objects.filter(pk=provider.pk)
+        .values(**invoice_selectors.provider_month_figures(start, end), **follow_up_counts)
+        .get()
+    )
+    follow_up = {key: row[key] for key in follow_up_counts}
+    return (
+        {
+            "month": start,
+            "issued_count": row["issued_count"],
+            "issued_amount": row["issued_amount"],
+            "paid_amount": row["paid_amount"],
+            "unpaid_count": row["unpaid_count"],
+            "unpaid_amount": row["unpaid_amount"],
         },
+        follow_up,
+        row["payouts_due"],
     )
-    payments = (
-        Payment.objects.effective()
-        .filter(invoice__provider=provider)
-        .aggregate(
-            paid_amount=_money("amount", Q(paid_on__gte=start, paid_on__lt=end)),
-            paid_on_unpaid=_money("amount", Q(invoice__status=InvoiceStatus.ISSUED)),
-        )
-    )
-    follow_up = {key: figures.pop(key) for key in follow_up_conditions}
-    return {
-        "month": start,
-        "issued_count": figures["issued_count"],
-        "issued_amount": figures["issued_amount"],
-        "paid_amount": payments["paid_amount"],
-        "unpaid_count": figures["unpaid_count"],
-        "unpaid_amount": figures["unpaid_billed"] - payments["paid_on_unpaid"],
-    }, follow_up
 
 
 # The invoice list's "avance immédiate" filter: the situation each dashboard link shows.
@@ -116,20 +97,19 @@ FOLLOW_UP_FILTERS = {
 @provider_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    provider = request.user.provider
     recent = (
         Invoice.objects.for_user(request.user)
-        .select_related("client")
+        .with_parties("client")
         .with_amount_paid()
         .order_by("-created_at", "-pk")[:RECENT_INVOICES]
     )
-    figures, follow_up = _dashboard_figures(provider, timezone.localdate())
+    figures, follow_up, payouts_due = _dashboard_figures(
+        request.user.provider, timezone.localdate()
+    )
     context = {
         "figures": figures,
         "follow_up": follow_up,
-        "payouts_due": Payout.objects.for_provider(provider)
-        .due()
-        .aggregate(amount=Coalesce(Sum("amount"), ZERO))["amount"],
+        "payouts_due": payouts_due,
         "recent_invoices": recent,
     }
     return render(request, "provider/dashboard.html", context)
@@ -150,7 +130,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data
     invoices = (
         Invoice.objects.for_user(request.user)
-        .select_related("client")
+        .with_parties("client")
         .with_amount_paid()
         .with_before_ai_activation()
         # Aggregating drops Meta.ordering; the pk breaks ties so pages never overlap.

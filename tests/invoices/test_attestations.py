@@ -235,6 +235,25 @@ def test_figures_take_the_same_number_of_queries_whatever_the_number_of_payments
     assert counts == [3, 3]
 
 
+def test_producing_an_attestation_takes_the_same_queries_whatever_the_number_of_lines(
+    carol, alice, bob, dave
+):
+    pay(housework_month(dave, bob, 2025, 1, 4, "30"), "120.00", dt.date(2025, 1, 28), "virement")
+    for month in range(1, 13):
+        invoice = housework_month(carol, alice, 2025, month, 8, "30")
+        pay(invoice, "120.00", dt.date(2025, month, 26), PaymentMode.TRANSFER)
+        pay(invoice, "120.00", dt.date(2025, month, 27), PaymentMode.CHEQUE)
+
+    counts = []
+    for client in (bob, alice):
+        with CaptureQueriesContext(connection) as queries:
+            attestation, _ = attestation_generate(client=client, year=2025)
+        counts.append(len(queries))
+
+    assert len(attestation.figures["services"]) == 12  # 48 lines, 24 payments
+    assert counts[0] == counts[1]
+
+
 def test_figures_survive_the_round_trip_through_json(example_two):
     figures = figures_for(example_two, 2025)
 

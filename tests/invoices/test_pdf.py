@@ -254,3 +254,67 @@ def test_cached_pdfs_are_private_files_in_a_bounded_cache(client, alice, alice_i
     assert entry.stat().st_mode & 0o077 == 0
     assert folder.stat().st_mode & 0o077 == 0
     assert 0 < pdf_cache["OPTIONS"]["MAX_ENTRIES"] <= 10_000
+
+
+@pytest.fixture
+def stylesheet_parses(monkeypatch):
+    """A fresh per-process renderer, counting the stylesheets WeasyPrint parses."""
+    import weasyprint
+
+    from invoices import pdf
+
+    monkeypatch.setattr(pdf, "_renderer", None)
+    parsed = []
+    real = weasyprint.CSS
+
+    def counting(*args, **kwargs):
+        parsed.append(kwargs.get("string", "")[:40])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", counting)
+    return parsed
+
+
+def test_stylesheets_and_fonts_are_loaded_once_per_process(
+    client, alice, alice_invoice, stylesheet_parses
+):
+    from invoices import pdf
+
+    client.force_login(alice.user)
+    first = text_of(client.get(pdf_url(alice_invoice)))
+    renderer = pdf._process_renderer()
+    pdf.render_pdf("pdf/print_base.html", {})
+
+    assert len(stylesheet_parses) == 1  # print_base.css, for both documents
+    assert pdf._process_renderer() is renderer  # one FontConfiguration
+    assert "Total TTC 75,00 €" in first
+
+
+def test_a_forked_process_builds_its_own_renderer(monkeypatch, stylesheet_parses):
+    from invoices import pdf
+
+    pdf.render_pdf("pdf/print_base.html", {})
+    parent = pdf._process_renderer()
+    monkeypatch.setattr(pdf.os, "getpid", lambda: parent.pid + 1)
+
+    pdf.render_pdf("pdf/print_base.html", {})
+
+    assert pdf._process_renderer() is not parent
+    assert len(stylesheet_parses) == 2
+
+
+def test_the_pdf_cache_key_covers_the_print_stylesheets(
+    client, alice, alice_invoice, weasyprint_renders, monkeypatch
+):
+    from invoices import pdf, pdf_cache
+
+    client.force_login(alice.user)
+    client.get(pdf_url(alice_invoice))
+    source = pdf.stylesheet_source
+    monkeypatch.setattr(pdf_cache, "stylesheet_source", lambda name: source(name) + "\n/* v2 */")
+    pdf_cache._stylesheets_fingerprint.cache_clear()
+
+    client.get(pdf_url(alice_invoice))
+
+    pdf_cache._stylesheets_fingerprint.cache_clear()
+    assert len(weasyprint_renders) == 2

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from clients.encryption import encrypted_field_names
+from clients.models import Client, Provider
 from invoices.templatetags.fr_format import euros
 
 from ..triage.admin import OpenTriageFilter, TriageAdmin
@@ -118,6 +120,18 @@ class PaymentRequestAdmin(TriageAdmin):
             },
         ),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The queue shows names: leave birth places and bank details encrypted (undecrypted).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("invoice__client", "invoice__provider")
+            .defer(
+                *encrypted_field_names(Client, "invoice__client__"),
+                *encrypted_field_names(Provider, "invoice__provider__"),
+            )
+        )
 
     # --- columns -------------------------------------------------------------------------------
 

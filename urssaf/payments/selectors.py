@@ -1,18 +1,20 @@
 """Reusable queries about payment requests, for the screens that list invoices and clients.
 
-Each returns a condition (an `Exists` on the outer invoice or client) to filter or count by
-in one query, so the dashboard's counts and the lists they link to always agree.
+Each situation is defined once (`_REQUEST_SITUATIONS`, `Payout.late`) and given two ways: a
+condition on the outer invoice (`Exists`) for the lists, and per-provider counts for the
+dashboard, so the counts and the lists they link to always agree.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, Expression, OuterRef
 
 from clients.models import Provider
 from invoices.models import Payout
 from invoices.printing import invoice_document_context
+from invoices.selectors import scalar
 
 from .models import AWAITING_VALIDATION, CONTESTED, FAILED, URSSAF_PAYS, PaymentRequest
 from .schedule import expected_debit
@@ -24,6 +26,13 @@ CONTESTED_BY_CLIENT = "contested"
 REQUEST_FAILED = "failed"
 LATE_PAYOUT = "late_payouts"
 
+# The situations an invoice is in when one of its payment requests is.
+_REQUEST_SITUATIONS = {
+    TO_VALIDATE: AWAITING_VALIDATION,
+    CONTESTED_BY_CLIENT: CONTESTED,
+    REQUEST_FAILED: FAILED,
+}
+
 
 def invoice_follow_up(now: datetime) -> dict[str, Exists]:
     """Return, per avance immédiate situation, whether the outer invoice is in it.
@@ -32,12 +41,35 @@ def invoice_follow_up(now: datetime) -> dict[str, Exists]:
     paid by URSSAF but not yet paid out to the provider past the target date.
     """
     requests = PaymentRequest.objects.filter(invoice=OuterRef("pk"))
-    return {
-        TO_VALIDATE: Exists(requests.filter(AWAITING_VALIDATION)),
-        CONTESTED_BY_CLIENT: Exists(requests.filter(CONTESTED)),
-        REQUEST_FAILED: Exists(requests.filter(FAILED)),
-        LATE_PAYOUT: Exists(Payout.objects.late(now).filter(invoice=OuterRef("pk"))),
+    conditions = {key: Exists(requests.filter(q)) for key, q in _REQUEST_SITUATIONS.items()}
+    conditions[LATE_PAYOUT] = Exists(Payout.objects.late(now).filter(invoice=OuterRef("pk")))
+    return conditions
+
+
+def provider_follow_up_counts(now: datetime) -> dict[str, Expression]:
+    """Return, per situation, how many of the outer provider's invoices are in it.
+
+    The same conditions as invoice_follow_up, counted from the requests and payouts (a few
+    rows) rather than tested on each of the provider's invoices: an invoice counts once
+    however many of its requests or payouts are in the situation.
+    """
+    requests = (
+        PaymentRequest.objects.filter(invoice__provider=OuterRef("pk"))
+        .order_by()
+        .values("invoice__provider")
+    )
+    late = (
+        Payout.objects.late(now)
+        .filter(invoice__provider=OuterRef("pk"))
+        .order_by()
+        .values("invoice__provider")
+    )
+    counts = {
+        key: scalar(requests.filter(q), Count("invoice", distinct=True))
+        for key, q in _REQUEST_SITUATIONS.items()
     }
+    counts[LATE_PAYOUT] = scalar(late, Count("invoice", distinct=True))
+    return counts
 
 
 def client_has_request_to_validate(provider: Provider) -> Exists:

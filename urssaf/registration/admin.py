@@ -11,7 +11,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,7 +22,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.admin.sensitive import SensitiveLookupsRefused
-from clients.models import Provider
+from clients.encryption import encrypted_field_names
+from clients.models import Client, Provider
 from clients.validators import STAFF_NOTE_MAX_LENGTH
 
 from ..triage.admin import OpenTriageFilter, TriageAdmin
@@ -47,7 +48,8 @@ class ProviderFilter(admin.SimpleListFilter):
     parameter_name = "prestataire"
 
     def lookups(self, request, model_admin):
-        return [(str(p.pk), p.display_name) for p in Provider.objects.order_by("last_name")]
+        providers = Provider.objects.only("pk", "first_name", "last_name", "trade_name")
+        return [(str(p.pk), p.display_name) for p in providers.order_by("last_name")]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -148,7 +150,19 @@ class AIRegistrationAdmin(TriageAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related("client__providers")
+        # The queue shows names and codes: leave the request sent, birth places and bank details
+        # encrypted (each decrypting costs more than rendering the row).
+        providers = Provider.objects.defer(*encrypted_field_names(Provider))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("client")
+            .defer(
+                *encrypted_field_names(AIRegistration),
+                *encrypted_field_names(Client, "client__"),
+            )
+            .prefetch_related(Prefetch("client__providers", queryset=providers))
+        )
 
     # --- columns -------------------------------------------------------------------------------
 
