@@ -307,12 +307,8 @@ class Provider(models.Model):
     # Bank details are encrypted at rest (clients/encryption.py).
     payout_iban = EncryptedCharField("IBAN de versement", max_length=34, validators=[validate_iban])
     payout_bic = EncryptedCharField("BIC de versement", max_length=11, validators=[validate_bic])
-    natures = models.ManyToManyField(
-        "invoices.ServiceNature",
-        verbose_name="activités autorisées",
-        related_name="providers",
-        blank=True,
-    )
+    # `provider.natures` (the activities the provider may invoice) is declared by the invoices
+    # app on ServiceNature.providers: it builds on this app, never the other way round.
     is_active = models.BooleanField("actif", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.services import audit
+from invoices.models import ServiceNature
 
 from .. import services
 from ..models import Client, Cooperative, Provider, User
@@ -94,6 +96,15 @@ class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 class ProviderAdminForm(forms.ModelForm):
     """Never sends a stored IBAN back to the browser: staff type a new one to replace it."""
 
+    # The relation is declared on ServiceNature (invoices builds on clients): a model form of
+    # Provider does not see it, so the field and its saving are spelt out here.
+    natures = forms.ModelMultipleChoiceField(
+        queryset=ServiceNature.objects.all(),
+        required=False,
+        label="activités autorisées",
+        widget=FilteredSelectMultiple("activités autorisées", is_stacked=False),
+    )
+
     class Meta:
         model = Provider
         # The admin builds the form from ProviderAdmin.fieldsets; this lists what the form owns.
@@ -102,6 +113,7 @@ class ProviderAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            self.initial["natures"] = list(self.instance.natures.values_list("pk", flat=True))
             field = self.fields["payout_iban"]
             field.required = False
             field.label = "Nouvel IBAN de versement"
@@ -115,6 +127,10 @@ class ProviderAdminForm(forms.ModelForm):
         # Model validators only run after the clean_ methods: check before normalising.
         validate_iban(value)
         return normalize_iban(value)
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        self.instance.natures.set(self.cleaned_data["natures"])
 
 
 @admin.register(Provider)
@@ -141,7 +157,6 @@ class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         "user__email",
     )
     autocomplete_fields = ("user",)
-    filter_horizontal = ("natures",)
     readonly_fields = ("masked_iban", "code", "created_at")
     fieldsets = (
         (None, {"fields": ("cooperative", "user", "is_active")}),

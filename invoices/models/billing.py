@@ -40,6 +40,14 @@ class ServiceNature(models.Model):
     urssaf_code_nature = models.CharField("code nature URSSAF", max_length=5, blank=True)
     urssaf_code_activite = models.CharField("code activité URSSAF", max_length=10, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Declared here rather than on Provider (read as `provider.natures`): invoices builds on
+    # clients, never the other way round. A provider with none may invoice any nature.
+    providers = models.ManyToManyField(
+        "clients.Provider",
+        verbose_name="prestataires autorisés",
+        related_name="natures",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = "nature de service"
