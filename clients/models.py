@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -80,14 +81,15 @@ class LowercaseEmailField(models.EmailField):
 class User(AbstractUser):
     """A person who logs in with their e-mail address; the role decides what they see."""
 
-    username = None
+    # Logins are by e-mail: AbstractUser's username column is dropped (and its manager replaced).
+    username = None  # type: ignore[assignment]
     email = LowercaseEmailField("adresse e-mail", unique=True)
     role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.CLIENT)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = "utilisateur"

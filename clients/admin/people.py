@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth import forms as auth_forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,7 +19,7 @@ from .sensitive import SensitiveLookupsRefused
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
-    class Meta(auth_forms.AdminUserCreationForm.Meta):
+    class Meta(auth_forms.AdminUserCreationForm.Meta):  # type: ignore[name-defined]  # not in stubs
         model = User
         fields = ("email", "role")
 
@@ -30,7 +30,7 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
 
 
 class UserChangeForm(auth_forms.UserChangeForm):
-    class Meta(auth_forms.UserChangeForm.Meta):
+    class Meta(auth_forms.UserChangeForm.Meta):  # type: ignore[name-defined]  # not in stubs
         model = User
 
     def clean_email(self) -> str:
@@ -97,7 +97,8 @@ class ProviderAdminForm(forms.ModelForm):
     """Never sends a stored IBAN back to the browser: staff type a new one to replace it."""
 
     # The relation is declared on ServiceNature (invoices builds on clients): a model form of
-    # Provider does not see it, so the field and its saving are spelt out here.
+    # Provider does not see it, so the field is spelt out here and ProviderAdmin.save_related
+    # saves it.
     natures = forms.ModelMultipleChoiceField(
         queryset=ServiceNature.objects.all(),
         required=False,
@@ -127,10 +128,6 @@ class ProviderAdminForm(forms.ModelForm):
         # Model validators only run after the clean_ methods: check before normalising.
         validate_iban(value)
         return normalize_iban(value)
-
-    def _save_m2m(self) -> None:
-        super()._save_m2m()
-        self.instance.natures.set(self.cleaned_data["natures"])
 
 
 @admin.register(Provider)
@@ -169,6 +166,10 @@ class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         ("Activités", {"fields": ("natures",)}),
         ("Référence technique", {"fields": ("code", "created_at"), "classes": ("collapse",)}),
     )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.natures.set(form.cleaned_data["natures"])
 
     @admin.display(description="IBAN de versement")
     def masked_iban(self, obj: Provider) -> str:

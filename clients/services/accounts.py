@@ -122,7 +122,7 @@ def account_link_send(*, number: str, issued_on: dt.date) -> AccountInvitation |
     if not SIGNUP_MAILS_PER_CLIENT.allow(client.pk):
         logger.info("Self-registration: e-mails to client %s over the limit", client.pk)
         return None
-    if client.user_id is not None:
+    if client.user is not None:
         channel.send(
             to=channel.address(client),
             template="account_exists",
@@ -258,7 +258,7 @@ def account_open(*, token: str, password: str) -> User:
         # Locked, so that two links followed at the same moment cannot both open an account.
         invitation.client = Client.objects.select_for_update().get(pk=invitation.client_id)
     problem = invitation_problem(invitation)
-    if problem is not None:
+    if invitation is None or problem is not None:
         raise ValidationError("This link cannot open an account.", code=problem)
     client = invitation.client
     user = User.objects.create_user(email=invitation.sent_to, password=password, role=Role.CLIENT)

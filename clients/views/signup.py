@@ -69,12 +69,13 @@ def token_from_link(
 @require_http_methods(["GET", "POST"])
 def signup_open(request: HttpRequest, token: str) -> HttpResponse:
     """From the e-mailed link: the client chooses a password and their account opens."""
-    token = token_from_link(request, token, session_key=_SIGNUP_LINK_KEY, url_name="signup:open")
-    if isinstance(token, HttpResponse):
-        return token
+    kept = token_from_link(request, token, session_key=_SIGNUP_LINK_KEY, url_name="signup:open")
+    if isinstance(kept, HttpResponse):
+        return kept
+    token = kept
     invitation = services.invitation_for_token(token)
     problem = services.invitation_problem(invitation)
-    if problem is not None:
+    if invitation is None or problem is not None:
         return _link_problem(request, problem)
     account = User(email=invitation.sent_to, role=Role.CLIENT)
     form = AccountPasswordForm(account, request.POST or None)
@@ -94,7 +95,7 @@ def signup_open(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+def _link_problem(request: HttpRequest, problem: str | None) -> HttpResponse:
     status = 404 if problem == LinkProblem.UNKNOWN else 200
     validity_hours = int(ACCOUNT_LINK_VALIDITY.total_seconds() // 3600)
     return render(

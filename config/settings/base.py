@@ -9,6 +9,7 @@ import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -163,7 +164,7 @@ STORAGES = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Both backends add an atomic windowed counter for the rate limits (config/cache.py).
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL

@@ -15,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import mask_iban, validate_bic, validate_iban
-from invoices.models import Payout, PayoutBatch, PayoutStatus
+from invoices.models import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus
 from invoices.sepa import batch_xml
 from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
@@ -147,7 +148,7 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return f"{mask_iban(obj.provider.payout_iban)} — {obj.provider.payout_bic}"
 
     @admin.action(description="Marquer comme versés", permissions=["change"])
-    def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_paid(self, request: AuthenticatedHttpRequest, queryset: PayoutQuerySet) -> None:
         marked = payouts.payouts_mark_paid(payouts=queryset.due(), by=request.user)
         skipped = queryset.count() - len(marked)
         if marked:
@@ -163,7 +164,7 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             )
 
     @admin.action(description="Exporter un virement SEPA (pain.001)", permissions=["change"])
-    def export_sepa(self, request: HttpRequest, queryset: QuerySet):
+    def export_sepa(self, request: AuthenticatedHttpRequest, queryset: PayoutQuerySet):
         form = SepaExportForm(
             request.POST if "apply" in request.POST else None, initial=_sepa_initial()
         )
@@ -239,7 +240,7 @@ class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return sepa_response(queryset.get())
 
     @admin.action(description="Marquer les versements du lot comme faits", permissions=["change"])
-    def mark_batch_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_batch_paid(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         due = Payout.objects.due().filter(batch__in=queryset)
         marked = payouts.payouts_mark_paid(payouts=due, by=request.user)
         self.message_user(

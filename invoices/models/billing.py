@@ -142,7 +142,8 @@ class Invoice(BillingDocument):
         numbered_before="une facture a déjà été émise",
     )
 
-    objects = InvoiceQuerySet.as_manager()
+    # Narrows the base's manager to the invoices' own queryset methods.
+    objects = InvoiceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(BillingDocument.Meta):
         verbose_name = "facture"
@@ -197,7 +198,7 @@ class InvoiceLine(ServiceLine):
         constraints = line_constraints("line")
 
 
-_MONEY_FIELD = models.DecimalField(max_digits=10, decimal_places=2)
+_MONEY_FIELD: models.DecimalField = models.DecimalField(max_digits=10, decimal_places=2)
 
 
 class PaymentQuerySet(models.QuerySet):

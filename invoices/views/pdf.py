@@ -48,7 +48,7 @@ def document_context(document: BillingDocument) -> dict:
     """Return what every kind of document shows: parties, lines, VAT by rate."""
     lines = list(document.lines.select_related("nature"))
     for line in lines:
-        line.unit_price_display = _unit_price(line.unit_price_ttc)
+        line.unit_price_display = _unit_price(line.unit_price_ttc)  # type: ignore[attr-defined]
     return {
         "document": document,
         "cooperative": document.cooperative,

@@ -7,6 +7,7 @@ draft), mark handled, refresh from URSSAF now.
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from clients.access import AuthenticatedHttpRequest
 from invoices.templatetags.fr_format import euros
 
 from ..triage.admin import OpenTriageFilter, TriageAdmin
@@ -176,7 +178,7 @@ class PaymentRequestAdmin(TriageAdmin):
             messages.success(request, done.format(result=result))
         return redirect(self.change_url(obj))
 
-    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def retry_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return self._run_one(
             request,
             pk,
@@ -184,7 +186,7 @@ class PaymentRequestAdmin(TriageAdmin):
             "Envoi relancé : la demande repart à l'URSSAF.",
         )
 
-    def abandon_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def abandon_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         note = request.POST.get("note", "").strip()
         return self._run_one(
             request,
@@ -193,7 +195,7 @@ class PaymentRequestAdmin(TriageAdmin):
             "Demande abandonnée : la facture se règle hors avance immédiate.",
         )
 
-    def correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def correct_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return self._run_one(
             request,
             pk,
@@ -202,7 +204,7 @@ class PaymentRequestAdmin(TriageAdmin):
             "qui l'émettra sous un nouveau numéro.",
         )
 
-    def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def resolve_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         note = request.POST.get("note", "").strip()
         return self._run_one(
             request,
@@ -212,7 +214,7 @@ class PaymentRequestAdmin(TriageAdmin):
         )
 
     def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_for_change(request, pk)
+        obj = cast(PaymentRequest, self.get_for_change(request, pk))
         level, message = services.REFRESH_MESSAGES[services.payment_request_refresh(request=obj)]
         messages.add_message(request, level, message)
         return redirect(self.change_url(obj))
@@ -234,7 +236,7 @@ class PaymentRequestAdmin(TriageAdmin):
             messages.warning(request, reason)
 
     @admin.action(description="Relancer l'envoi (même facture)")
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry_selected(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._bulk(
             request,
             queryset,
@@ -243,7 +245,7 @@ class PaymentRequestAdmin(TriageAdmin):
         )
 
     @admin.action(description="Abandonner (paiement hors avance immédiate)")
-    def abandon_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def abandon_selected(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._bulk(
             request,
             queryset,
@@ -252,7 +254,7 @@ class PaymentRequestAdmin(TriageAdmin):
         )
 
     @admin.action(description="Corriger : annuler la facture et préparer un brouillon")
-    def correct_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def correct_selected(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._bulk(
             request,
             queryset,
@@ -261,7 +263,7 @@ class PaymentRequestAdmin(TriageAdmin):
         )
 
     @admin.action(description="Marquer traitée")
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def resolve_selected(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._bulk(
             request,
             queryset,

@@ -52,8 +52,9 @@ def build_payment_request(invoice: Invoice) -> PaymentRequestPayload:
     return PaymentRequestPayload(
         id_client=client.urssaf_id_client,
         client_birth_date=client.birth_date,
-        invoice_number=invoice.number,
-        invoice_date=invoice.issue_date,
+        # Only an issued invoice is sent: it has its number and date.
+        invoice_number=invoice.number,  # type: ignore[arg-type]
+        invoice_date=invoice.issue_date,  # type: ignore[arg-type]
         period_start=invoice.period_start,
         period_end=invoice.period_end,
         total_ttc=invoice.total_ttc,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from clients.models import Client, Provider
 from invoices.models import CENT, Invoice, InvoiceLine, Unit, round_cents
 
 # complement2 carries the worker's identification; CAERP sends "SIR" + the SIRET (API.md
@@ -33,8 +34,8 @@ class Subject:
 
     invoice: Invoice
     lines: list[InvoiceLine]
-    client: object
-    provider: object
+    client: Client
+    provider: Provider
     today: date
 
 

@@ -30,7 +30,7 @@ DEBIT_REFUSED = "PRELEVEMENT_REFUSE"
 DUPLICATE = "ERR_FACTURE_DOUBLON"
 
 
-BUCKETS: dict[PaymentBucket, Bucket] = {
+BUCKETS: dict[str, Bucket] = {  # PaymentBucket → its presentation
     PaymentBucket.INVOICE_DATA: Bucket(
         label=PaymentBucket.INVOICE_DATA.label,
         explanation=(

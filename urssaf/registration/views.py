@@ -6,7 +6,7 @@ confirmation page shows exactly what URSSAF will receive and starts the registra
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import ratelimit
-from clients.access import client_required, provider_required
+from clients.access import AuthenticatedHttpRequest, client_required, provider_required
 from clients.forms import add_service_errors
 from clients.models import Client
 from clients.views.provider import get_client_for_provider
@@ -33,7 +33,7 @@ KNOWN_ELSEWHERE_PARAM = "deja_inscrit"
 
 @require_GET
 @client_required
-def portal_status(request: HttpRequest) -> HttpResponse:
+def portal_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show where the client stands with the avance immédiate and what to do next."""
     client = request.user.client
     return render(request, "urssaf/registration_status.html", _status_context(client))
@@ -43,7 +43,7 @@ def portal_status(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 @client_required
-def portal_register(request: HttpRequest) -> HttpResponse:
+def portal_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client fills the URSSAF form (step 1 of 2)."""
     client = request.user.client
     return _form_page(
@@ -56,7 +56,7 @@ def portal_register(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @client_required
-def portal_confirm(request: HttpRequest) -> HttpResponse:
+def portal_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client checks what URSSAF will receive and sends it (step 2 of 2)."""
     client = request.user.client
     return _confirm_page(
@@ -70,7 +70,7 @@ def portal_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @client_required
-def portal_check(request: HttpRequest) -> HttpResponse:
+def portal_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask URSSAF now whether the client activated their account (they say they did)."""
     client = request.user.client
     key = str(client.pk)
@@ -90,7 +90,7 @@ def portal_check(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @provider_required
 @require_http_methods(["GET", "POST"])
-def provider_register(request: HttpRequest, code) -> HttpResponse:
+def provider_register(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """The provider fills the URSSAF form for one of their clients (step 1 of 2)."""
     client = get_client_for_provider(request, code)
     return _form_page(
@@ -103,7 +103,7 @@ def provider_register(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def provider_confirm(request: HttpRequest, code) -> HttpResponse:
+def provider_confirm(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """The provider checks what URSSAF will receive and sends it (step 2 of 2)."""
     client = get_client_for_provider(request, code)
     detail_url = reverse("provider:client_detail", args=[client.code])
@@ -118,7 +118,7 @@ def provider_confirm(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_POST
-def provider_register_many(request: HttpRequest) -> HttpResponse:
+def provider_register_many(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Register the selected clients whose records are complete, each on its own."""
     codes = set(request.POST.getlist("clients"))
     if not codes:
@@ -148,7 +148,7 @@ def provider_register_many(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, client: Client, *, confirm_url: str, back_url: str
+    request: AuthenticatedHttpRequest, client: Client, *, confirm_url: str, back_url: str
 ) -> HttpResponse:
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])
@@ -172,7 +172,12 @@ def _form_page(
 
 
 def _confirm_page(
-    request: HttpRequest, client: Client, *, origin: AIOrigin, form_url: str, done_url: str
+    request: AuthenticatedHttpRequest,
+    client: Client,
+    *,
+    origin: AIOrigin,
+    form_url: str,
+    done_url: str,
 ) -> HttpResponse:
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])

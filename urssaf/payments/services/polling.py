@@ -20,11 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import cast
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Field, Value, When
 from django.utils import timezone
 
 from ... import api
@@ -325,7 +326,7 @@ def _write(requests: list[PaymentRequest], names: list[str]) -> None:
     """
     values = {}
     for name in names:
-        field = PaymentRequest._meta.get_field(name)
+        field = cast(Field, PaymentRequest._meta.get_field(name))  # a column of the request
         distinct = {getattr(request, field.attname) for request in requests}
         if len(distinct) == 1:
             values[name] = distinct.pop()

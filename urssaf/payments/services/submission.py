@@ -60,7 +60,8 @@ def payment_request_create(*, invoice: Invoice, by: User | None) -> PaymentReque
     problems = preflight_problems(invoice)
     if problems:
         raise ValidationError([f"Avance immédiate : {problem}" for problem in problems])
-    request = PaymentRequest.objects.create(invoice=invoice, invoice_number=invoice.number)
+    # Issued in this transaction: numbered.
+    request = PaymentRequest.objects.create(invoice=invoice, invoice_number=invoice.number)  # type: ignore[misc]
     record_event(request, EventKind.CREATED, timezone.now())
     audit_request(request, "urssaf.payment_request.created", by=by)
     submit_on_commit(request)

@@ -68,7 +68,8 @@ def fail_client(client: Client, codes: list[str], *, action: str, now: datetime)
 
 def notify_failure(registration: AIRegistration) -> None:
     """Tell the client what to check, unless the cooperative fixes it alone (URSSAF down)."""
-    if registration.bucket_advice.notify_client:
+    # Called once the failure is triaged: the registration has its bucket.
+    if registration.bucket_advice.notify_client:  # type: ignore[union-attr]
         email_on_commit("failed", registration)
 
 

@@ -108,7 +108,8 @@ def _apply_status(client_id: int, status: ClientStatus) -> str:
 
 
 def _overdue(client: Client) -> bool:
-    return timezone.now() - client.ai_awaiting_since >= AI_ACTIVATION_LINK_VALIDITY
+    # Only called on a client awaiting activation: ai_awaiting_since is set.
+    return timezone.now() - client.ai_awaiting_since >= AI_ACTIVATION_LINK_VALIDITY  # type: ignore[operator]
 
 
 def _expire_if_overdue(client_id: int) -> str:
@@ -116,7 +117,7 @@ def _expire_if_overdue(client_id: int) -> str:
     client = Client.objects.get(pk=client_id)
     if client.ai_status != AIStatus.AWAITING_ACTIVATION or not _overdue(client):
         return client.ai_status
-    days = (timezone.now() - client.ai_awaiting_since).days
+    days = (timezone.now() - client.ai_awaiting_since).days  # type: ignore[operator]
     expired = UrssafErrorDetail(triage.ACTIVATION_EXPIRED, f"En attente depuis {days} jours")
     return _end_wait(client_id, [expired])
 

@@ -257,7 +257,7 @@ def _record_success(registration_id: int, status: ClientStatus) -> AIRegistratio
     if taken.exists():
         detail = UrssafErrorDetail(
             code=triage.DUPLICATE_ID_CLIENT,
-            message=f"idClient déjà attribué à la fiche client n° {taken.first().pk}",
+            message=f"idClient déjà attribué à la fiche client n° {taken.first().pk}",  # type: ignore[union-attr]
         )
         return _record_failure(registration_id, [detail])
     now = timezone.now()
