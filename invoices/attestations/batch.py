@@ -15,8 +15,8 @@ from django.utils import timezone
 from clients.models import Client, Role, User
 
 from ..models import AttestationBatch, AttestationBatchItem, BatchItemStatus, BatchStatus
-from .documents import attestation_generate
 from .figures import clients_with_paid_amounts
+from .generation import attestation_generate
 
 logger = logging.getLogger(__name__)
 
