@@ -80,8 +80,8 @@ class DocumentHeaderForm(forms.Form):
     def __init__(self, *args, provider: Provider, with_client: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if with_client:
-            field = self.fields["client"]
-            field.queryset = Client.objects.for_provider(provider)  # type: ignore[attr-defined]
+            # A ModelChoiceField; the form's fields are typed as plain Fields.
+            self.fields["client"].queryset = Client.objects.for_provider(provider)  # type: ignore[attr-defined]
         else:
             del self.fields["client"]
 

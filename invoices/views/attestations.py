@@ -80,6 +80,7 @@ class SimulatorForm(forms.Form):
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
+        # A ChoiceField; the form's fields are typed as plain Fields.
         self.fields["year"].choices = [(year, str(year)) for year in years]  # type: ignore[attr-defined]
         self.fields["year"].initial = years[0]
 

@@ -48,6 +48,7 @@ def document_context(document: BillingDocument) -> dict:
     """Return what every kind of document shows: parties, lines, VAT by rate."""
     lines = list(document.lines.select_related("nature"))
     for line in lines:
+        # A display value for the template, set on the line it belongs to.
         line.unit_price_display = _unit_price(line.unit_price_ttc)  # type: ignore[attr-defined]
     return {
         "document": document,

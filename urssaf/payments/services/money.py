@@ -20,7 +20,7 @@ from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMode, Paymen
 from invoices.services import reversals
 
 from ...exceptions import UrssafErrorDetail
-from .. import triage
+from .. import triage_table
 from ..models import LIVE_STATES, EventKind, PaymentRequest, RequestState
 from ..statuses import ENDED_UNPAID_CODES, status_info
 from .common import audit_request, record_event, triage_now
@@ -121,7 +121,7 @@ def _record_payment(request: PaymentRequest, invoice: Invoice, amount: Decimal) 
 
 
 def _mismatch(request: PaymentRequest, amount: Decimal, reason: str) -> None:
-    detail = UrssafErrorDetail(code=triage.AMOUNT_MISMATCH, message=reason)
+    detail = UrssafErrorDetail(code=triage_table.AMOUNT_MISMATCH, message=reason)
     triage_now(request, [detail], timezone.now())
     logger.warning("Request %s: URSSAF paid %s, not booked (%s)", request.pk, amount, reason)
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from ... import api
 from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErrorDetail
 from ...payloads import PaymentRequestInfo
-from .. import schedule, triage
+from .. import schedule, triage_table
 from ..models import EventKind, PaymentRequest, PaymentRequestEvent, RequestState
 from ..statuses import CONTESTED_CODES, FAILED_CODES, Money, rejection_info, status_info
 from . import money
@@ -345,18 +345,18 @@ def _write(requests: list[PaymentRequest], names: list[str]) -> None:
 def _react(request: PaymentRequest, change: Change) -> None:
     """Run what a change calls for: triage, e-mails to the provider, the payment's books."""
     if request.missing_polls == MISSING_LIMIT:
-        _triage(request, triage.NOT_FOUND, "La demande n'est plus trouvée par l'URSSAF.")
+        _triage(request, triage_table.NOT_FOUND, "La demande n'est plus trouvée par l'URSSAF.")
     if not change.status_changed:
         return
     code, info = change.new_code, status_info(change.new_code)
     if not info.known:
-        _triage(request, triage.UNKNOWN_STATUS, f"Statut {code} « {request.status_label} ».")
+        _triage(request, triage_table.UNKNOWN_STATUS, f"Statut {code} « {request.status_label} ».")
     if code in CONTESTED_CODES:
         reason = rejection_info(request.rejection_code).label if request.rejection_code else ""
-        _triage(request, triage.CONTESTED, f"{reason} {request.rejection_comment}".strip())
+        _triage(request, triage_table.CONTESTED, f"{reason} {request.rejection_comment}".strip())
         email_on_commit("contested", request)
     if code in FAILED_CODES:
-        _triage(request, triage.DEBIT_REFUSED, info.label)
+        _triage(request, triage_table.DEBIT_REFUSED, info.label)
         email_on_commit("debit_failed", request)
     _catch_up(request)
 

@@ -195,8 +195,7 @@ def _copy_as_draft(invoice: Invoice) -> Invoice:
     deposit = None
     if invoice.deposit_amount > 0:
         # A deposit always has its date (constraint invoice_deposit_complete).
-        paid_on = invoice.deposit_paid_on
-        deposit = DepositData(invoice.deposit_amount, paid_on, invoice.deposit_mode)  # type: ignore[arg-type]
+        deposit = DepositData(invoice.deposit_amount, invoice.deposit_paid_on, invoice.deposit_mode)  # type: ignore[arg-type]
     return invoice_services.invoice_create_draft(
         provider=invoice.provider,
         client=invoice.client,

@@ -11,7 +11,7 @@ from clients.models import AIStatus, Client, User
 
 from ... import tasks
 from ...payloads import ClientStatus
-from .. import triage
+from .. import triage_table
 from ..models import AIRegistration, AIRegistrationState
 
 
@@ -62,7 +62,7 @@ def fail_client(client: Client, codes: list[str], *, action: str, now: datetime)
         by=None,
         action=action,
         ai_failed_at=now,
-        ai_status_note=triage.TABLE.failure_note(codes),
+        ai_status_note=triage_table.TABLE.failure_note(codes),
     )
 
 
