@@ -17,7 +17,14 @@ from .encryption import (
     KeyedHashField,
     keyed_hashes,
 )
-from .validators import mask_iban, validate_bic, validate_iban, validate_siren, validate_siret
+from .validators import (
+    mask_iban,
+    validate_bic,
+    validate_iban,
+    validate_siren,
+    validate_siret,
+    validate_vat_number,
+)
 
 mobile_phone_validator = RegexValidator(
     r"^(0|\+33)[67]\d{8}$",
@@ -246,6 +253,15 @@ class ClientLinkRequest(ClientToken):
         return f"{self.provider} → {self.client}"
 
 
+class VatReturnFrequency(models.TextChoices):
+    """How often the cooperative files its VAT returns; e-reporting periods follow it."""
+
+    NOT_REGISTERED = "none", "Non assujettie à la TVA"
+    MONTHLY = "monthly", "Mensuelle"
+    QUARTERLY = "quarterly", "Trimestrielle"
+    ANNUAL = "annual", "Annuelle (régime simplifié)"
+
+
 class Cooperative(models.Model):
     """The organisation that holds the SAP declaration and issues every invoice."""
 
@@ -264,6 +280,20 @@ class Cooperative(models.Model):
     phone = models.CharField("téléphone", max_length=20)
     signatory_name = models.CharField("nom du signataire", max_length=120, blank=True)
     signatory_title = models.CharField("qualité du signataire", max_length=120, blank=True)
+    vat_number = models.CharField(
+        "numéro de TVA intracommunautaire",
+        max_length=13,
+        blank=True,
+        validators=[validate_vat_number],
+        help_text="Imprimé sur les factures et les avoirs d'une coopérative assujettie à la TVA.",
+    )
+    vat_return_frequency = models.CharField(
+        "déclarations de TVA",
+        max_length=10,
+        choices=VatReturnFrequency.choices,
+        default=VatReturnFrequency.NOT_REGISTERED,
+        help_text="Fixe aussi les périodes de l'e-reporting ; non assujettie : rien n'est produit.",
+    )
 
     class Meta:
         verbose_name = "coopérative"
@@ -282,6 +312,21 @@ class Cooperative(models.Model):
     @property
     def full_address(self) -> str:
         return f"{self.address_line}, {self.postal_code} {self.city}"
+
+    @property
+    def is_vat_registered(self) -> bool:
+        return self.vat_return_frequency != VatReturnFrequency.NOT_REGISTERED
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_vat_registered and not self.vat_number:
+            raise ValidationError(
+                {"vat_number": "Une coopérative assujettie à la TVA doit indiquer son numéro."}
+            )
+        if self.vat_number and self.siren and self.vat_number[4:] != self.siren:
+            raise ValidationError(
+                {"vat_number": "Ce numéro de TVA ne correspond pas au SIREN de la coopérative."}
+            )
 
 
 class ProviderQuerySet(models.QuerySet):

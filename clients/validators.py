@@ -22,6 +22,23 @@ def validate_siren(value: str) -> None:
         raise ValidationError("Numéro SIREN invalide (9 chiffres, clé de contrôle).")
 
 
+def vat_number_for(siren: str) -> str:
+    """The French intra-community VAT number of a SIREN: FR, a two-digit key, the SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def validate_vat_number(value: str) -> None:
+    if not (len(value) == 13 and value.startswith("FR") and value[4:].isdigit()):
+        raise ValidationError(
+            "Numéro de TVA intracommunautaire invalide : "
+            "FR, une clé de 2 caractères, puis le SIREN."
+        )
+    if value[2:4].isdigit() and value != vat_number_for(value[4:]):
+        raise ValidationError(
+            "La clé de ce numéro de TVA intracommunautaire ne correspond pas au SIREN."
+        )
+
+
 def validate_siret(value: str) -> None:
     # La Poste's SIRETs (SIREN 356000000) use a different checksum; none of our members is one.
     if not (len(value) == 14 and value.isdigit() and _luhn_ok(value)):

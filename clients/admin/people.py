@@ -81,6 +81,7 @@ class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("legal_name", "address_line", "postal_code", "city")}),
         ("Identifiants", {"fields": ("siren", "sap_number", "sap_declaration_date")}),
+        ("TVA", {"fields": ("vat_return_frequency", "vat_number")}),
         ("Contact", {"fields": ("email", "phone")}),
         ("Signataire des attestations", {"fields": ("signatory_name", "signatory_title")}),
     )

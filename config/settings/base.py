@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "clients",
     "invoices",
     "urssaf",
+    "books",
     # The fake URSSAF (a separate program): installed only for `manage.py urssaf_sandbox`.
     "sandbox",
 ]

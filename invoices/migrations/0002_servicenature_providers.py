@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     changes to the one Django gives this side."""
 
     dependencies = [
-        ("clients", "0005_provider_natures_declared_by_invoices"),
+        ("clients", "0006_provider_natures_declared_by_invoices"),
         ("invoices", "0001_initial"),
     ]
 

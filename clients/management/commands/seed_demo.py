@@ -40,6 +40,8 @@ COOPERATIVE = {
     "phone": "0472000000",
     "signatory_name": "Claire Fontaine",
     "signatory_title": "Gérante",
+    "vat_number": "FR44732829320",
+    "vat_return_frequency": "quarterly",
 }
 
 # (e-mail, first name, last name, SIRET, worker ref, natures with (hourly price, VAT), clients)

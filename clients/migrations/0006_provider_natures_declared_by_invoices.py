@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     invoices.0002_servicenature_providers; here only the state changes."""
 
     dependencies = [
-        ("clients", "0004_account_invitations_link_requests_contact_checks"),
+        ("clients", "0005_cooperative_vat"),
         ("invoices", "0001_initial"),
     ]
 

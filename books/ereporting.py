@@ -1,0 +1,234 @@
+"""E-reporting data of a VAT-registered cooperative (B2C sales and payments received).
+
+From 1 September 2027 a small VAT-registered company reports, per period of its VAT returns:
+- its B2C transactions, as daily totals per VAT rate and category of operation;
+- the payments it receives for services (VAT on services is due on receipt), with date,
+  amount and VAT rate; URSSAF's avance immédiate transfers are such payments.
+The portal writes the files a *plateforme agréée* imports; it does not connect to one.
+The README documents the columns.
+"""
+
+import calendar
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import VatReturnFrequency
+from invoices.models import Invoice, InvoiceStatus, Payment, PaymentReversal
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+# Categories of operation of the e-invoicing specifications: services subject to VAT, and
+# operations outside its scope (a 0 % line).
+SERVICES, NOT_TAXABLE = "TPS1", "TNT1"
+
+TRANSACTION_COLUMNS = [
+    "type_rapport",
+    "reference_rapport",
+    "rapport_remplace",
+    "siren",
+    "periode_debut",
+    "periode_fin",
+    "date",
+    "categorie",
+    "taux_tva",
+    "montant_ht",
+    "montant_tva",
+    "nombre_operations",
+    "devise",
+]
+PAYMENT_COLUMNS = [
+    "type_rapport",
+    "reference_rapport",
+    "rapport_remplace",
+    "siren",
+    "periode_debut",
+    "periode_fin",
+    "date_encaissement",
+    "reference_facture",
+    "mode",
+    "taux_tva",
+    "montant_encaisse_ttc",
+    "montant_tva",
+    "devise",
+]
+MONTHS_PER_PERIOD: dict[str, int] = {  # VatReturnFrequency → months
+    VatReturnFrequency.MONTHLY: 1,
+    VatReturnFrequency.QUARTERLY: 3,
+    VatReturnFrequency.ANNUAL: 12,
+}
+
+
+def periods(frequency: str, today: dt.date, count: int = 8) -> list[tuple[dt.date, dt.date]]:
+    """The last `count` reporting periods that have ended by `today`, newest first."""
+    months = MONTHS_PER_PERIOD.get(frequency)
+    if months is None:
+        return []
+    index = (today.year * 12 + today.month - 1) // months * months  # the current period's start
+    out = []
+    for _ in range(count):
+        index -= months
+        start = dt.date(index // 12, index % 12 + 1, 1)
+        last = index + months - 1
+        end_year, end_month = last // 12, last % 12 + 1
+        out.append(
+            (start, dt.date(end_year, end_month, calendar.monthrange(end_year, end_month)[1]))
+        )
+    return out
+
+
+def _category(rate: Decimal) -> str:
+    return SERVICES if rate else NOT_TAXABLE
+
+
+def _vat_of_ttc(ttc: Decimal, rate: Decimal) -> Decimal:
+    return (ttc * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass
+class DayTotal:
+    ht: Decimal = ZERO
+    tva: Decimal = ZERO
+    operations: int = 0
+
+
+def transactions(start: dt.date, end: dt.date) -> dict[tuple[dt.date, str, Decimal], DayTotal]:
+    """Daily totals per (date, category, VAT rate): issued invoices, less cancellations."""
+    totals: dict[tuple[dt.date, str, Decimal], DayTotal] = defaultdict(DayTotal)
+    invoices = (
+        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+        .filter(
+            Q(issue_date__range=(start, end))
+            | Q(status=InvoiceStatus.CANCELLED, cancelled_at__date__gte=start)
+        )
+        .prefetch_related("lines")
+    )
+    for invoice in invoices:
+        days = []
+        if start <= invoice.issue_date <= end:
+            days.append((invoice.issue_date, 1))
+        if invoice.status == InvoiceStatus.CANCELLED and invoice.cancelled_at:
+            cancelled = timezone.localtime(invoice.cancelled_at).date()
+            if start <= cancelled <= end:
+                days.append((cancelled, -1))
+        for day, sign in days:
+            rates = set()
+            for line in invoice.lines.all():
+                total = totals[(day, _category(line.vat_rate), line.vat_rate)]
+                total.ht += sign * line.total_ht
+                total.tva += sign * line.total_tva
+                rates.add(line.vat_rate)
+            for rate in rates:
+                totals[(day, _category(rate), rate)].operations += sign
+    return dict(sorted(totals.items()))
+
+
+def _split_by_rate(invoice: Invoice, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
+    """Share a payment between the invoice's VAT rates in proportion to their TTC."""
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in invoice.lines.all():
+        by_rate[line.vat_rate] += line.total_ttc
+    total = sum(by_rate.values(), ZERO)
+    rates = sorted(by_rate)
+    shares, left = [], amount
+    for rate in rates[:-1]:
+        share = (amount * by_rate[rate] / total).quantize(CENT, ROUND_HALF_UP) if total else ZERO
+        shares.append((rate, share))
+        left -= share
+    shares.append((rates[-1] if rates else ZERO, left))
+    return shares
+
+
+@dataclass(frozen=True)
+class Receipt:
+    day: dt.date
+    invoice_number: str
+    mode: str
+    rate: Decimal
+    ttc: Decimal
+
+    @property
+    def tva(self) -> Decimal:
+        return _vat_of_ttc(self.ttc, self.rate)
+
+
+def receipts(start: dt.date, end: dt.date) -> list[Receipt]:
+    """Each payment received in the period per VAT rate; a payment taken back is negative."""
+    out = []
+    payments = Payment.objects.filter(paid_on__range=(start, end)).select_related("invoice")
+    for payment in payments.prefetch_related("invoice__lines").order_by("paid_on", "pk"):
+        for rate, share in _split_by_rate(payment.invoice, payment.amount):
+            out.append(Receipt(payment.paid_on, payment.invoice.number, payment.mode, rate, share))
+    reversals = PaymentReversal.objects.filter(reversed_on__range=(start, end)).select_related(
+        "payment__invoice"
+    )
+    for reversal in reversals.prefetch_related("payment__invoice__lines").order_by(
+        "reversed_on", "pk"
+    ):
+        payment = reversal.payment
+        for rate, share in _split_by_rate(payment.invoice, payment.amount):
+            out.append(
+                # A paid invoice is issued, hence numbered.
+                Receipt(reversal.reversed_on, payment.invoice.number, payment.mode, rate, -share)  # type: ignore[arg-type]
+            )
+    return out
+
+
+def _csv(columns: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def files(
+    *, siren: str, start: dt.date, end: dt.date, reference: str, replaces: str = ""
+) -> tuple[bytes, bytes]:
+    """The transactions file and the payments file of a period (a rectifying report when it
+    replaces an earlier one: it then carries the whole corrected period)."""
+    head = [
+        "RE" if replaces else "IN",
+        reference,
+        replaces,
+        siren,
+        f"{start:%Y%m%d}",
+        f"{end:%Y%m%d}",
+    ]
+    sales = [
+        [
+            *head,
+            f"{day:%Y%m%d}",
+            category,
+            _amount(rate),
+            _amount(t.ht),
+            _amount(t.tva),
+            str(t.operations),
+            "EUR",
+        ]
+        for (day, category, rate), t in transactions(start, end).items()
+    ]
+    paid = [
+        [
+            *head,
+            f"{r.day:%Y%m%d}",
+            r.invoice_number,
+            r.mode,
+            _amount(r.rate),
+            _amount(r.ttc),
+            _amount(r.tva),
+            "EUR",
+        ]
+        for r in receipts(start, end)
+    ]
+    return _csv(TRANSACTION_COLUMNS, sales), _csv(PAYMENT_COLUMNS, paid)
