@@ -22,7 +22,7 @@ def audit(
     `changes` maps a field to its [old, new] values; keep secrets (IBAN, tokens) out of it.
     """
     return AuditEntry.objects.create(
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),

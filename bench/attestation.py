@@ -230,7 +230,7 @@ def time_renders(client, runs: int) -> tuple[float, float, float, int]:
     from weasyprint.text.fonts import FontConfiguration
 
     from invoices.attestations import compute_figures, render_attestation_pdf
-    from invoices.attestations.documents import PDF_STYLESHEETS, attestation_html
+    from invoices.attestations.generation import PDF_STYLESHEETS, attestation_html
     from invoices.pdf import STYLESHEET_BASE_URL, stylesheet_source, stylesheets_for
 
     figures = compute_figures(client, YEAR)

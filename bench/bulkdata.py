@@ -22,7 +22,7 @@ from invoices.models import (
     ServiceNature,
 )
 from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState, TriageState
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration.triage_table import RegistrationBucket
 
 # Unusable password: benchmarks and tests log in through sessions.
 PASSWORD_HASH = UNUSABLE_PASSWORD_PREFIX

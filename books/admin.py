@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Cooperative
 
@@ -90,9 +91,9 @@ class StaffFilesAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return self.make_view(request)
+        return self.make_view(request)  # type: ignore[arg-type]  # the admin: a logged-in user
 
-    def make_view(self, request: HttpRequest) -> HttpResponse:
+    def make_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         raise NotImplementedError
 
     def get_urls(self):
@@ -158,7 +159,7 @@ class AccountingExportAdmin(StaffFilesAdmin):
     exclude = ("fec", "csv", "summary", "totals")
     actions = ["check_unchanged"]
 
-    def make_view(self, request: HttpRequest) -> HttpResponse:
+    def make_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         today = timezone.localdate()
         initial = {"start": dt.date(today.year - 1, 1, 1), "end": dt.date(today.year - 1, 12, 31)}
         form = ExportForm(request.POST or None, initial=initial)
@@ -211,7 +212,8 @@ class EReportForm(forms.Form):
     def __init__(self, *args, periods: list[tuple[dt.date, dt.date]], **kwargs):
         super().__init__(*args, **kwargs)
         self.periods = {f"{start:%Y-%m-%d}": (start, end) for start, end in periods}
-        self.fields["period"].choices = [
+        # A ChoiceField; the form's fields are typed as plain Fields.
+        self.fields["period"].choices = [  # type: ignore[attr-defined]
             (key, f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}")
             for key, (start, end) in self.periods.items()
         ]
@@ -234,7 +236,7 @@ class EReportAdmin(StaffFilesAdmin):
     )
     exclude = ("transactions", "payments")
 
-    def make_view(self, request: HttpRequest) -> HttpResponse:
+    def make_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         cooperative = Cooperative.objects.first()
         frequency = cooperative.vat_return_frequency if cooperative else ""
         form = EReportForm(

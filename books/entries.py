@@ -168,7 +168,8 @@ class Ledger:
         client = Line(
             self.chart["clients"], credit=payment.amount, aux=self._client(invoice.client)
         )
-        ref, day = invoice.number, payment.paid_on
+        ref: str = invoice.number  # type: ignore[assignment]  # paid, hence issued: numbered
+        day = payment.paid_on
         if payment.mode != PaymentMode.IMMEDIATE_ADVANCE:
             debit = Line(self.chart.receipt(payment.mode), debit=payment.amount)
             label = f"Règlement {payment.get_mode_display().lower()} facture {ref}"
@@ -225,7 +226,7 @@ class Ledger:
     # -- providers -----------------------------------------------------------------------
     def _owed(self, payout: Payout) -> Entry:
         day = _local_date(payout.cooperative_paid_at)
-        number = payout.invoice.number
+        number: str = payout.invoice.number  # type: ignore[assignment]  # paid out: issued
         lines = [
             Line(self.chart["provider_costs"], debit=payout.amount),
             Line(
@@ -284,7 +285,7 @@ class Ledger:
         return reversal.reversed_on if reversal else _local_date(payout.cooperative_paid_at)
 
     def _paid(self, payouts: list[Payout], ref: str, label: str) -> Entry:
-        day = max(_local_date(p.paid_at) for p in payouts)
+        day = max(_local_date(p.paid_at) for p in payouts)  # type: ignore[arg-type]  # paid: dated
         total = sum((p.amount for p in payouts), ZERO)
         lines = [
             Line(self.chart["providers"], debit=p.amount, aux=self._provider(p.provider))

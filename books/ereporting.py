@@ -65,7 +65,7 @@ PAYMENT_COLUMNS = [
     "montant_tva",
     "devise",
 ]
-MONTHS_PER_PERIOD = {
+MONTHS_PER_PERIOD: dict[str, int] = {  # VatReturnFrequency → months
     VatReturnFrequency.MONTHLY: 1,
     VatReturnFrequency.QUARTERLY: 3,
     VatReturnFrequency.ANNUAL: 12,
@@ -191,7 +191,8 @@ def receipts(start: dt.date, end: dt.date) -> list[Receipt]:
         payment = reversal.payment
         for rate, share in _split_by_rate(payment.invoice, payment.amount):
             out.append(
-                Receipt(reversal.reversed_on, payment.invoice.number, payment.mode, rate, -share)
+                # A paid invoice is issued, hence numbered.
+                Receipt(reversal.reversed_on, payment.invoice.number, payment.mode, rate, -share)  # type: ignore[arg-type]
             )
     refunds = Refund.objects.filter(refunded_on__range=(start, end)).select_related(
         "credit_note__invoice"

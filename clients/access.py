@@ -5,11 +5,22 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-from .models import Role
+from .models import Role, User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind login_required (or the admin) receives: a logged-in User.
+
+    For type checking only: annotating such a view's `request` with it spares every view an
+    `isinstance(request.user, User)` that the decorator already guarantees.
+    """
+
+    user: User
 
 
 def role_required(role: Role) -> Callable[[View], View]:
@@ -18,7 +29,7 @@ def role_required(role: Role) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponseBase:
             user = request.user
             allowed = {
                 Role.CLIENT: user.is_client,

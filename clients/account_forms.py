@@ -49,7 +49,8 @@ class PasswordResetRequestForm(PasswordResetForm):
         self.fields["email"].label = "Votre adresse e-mail"
         self.fields["email"].help_text = "Celle avec laquelle vous vous connectez au portail."
 
-    def save(self, *, request, **kwargs) -> None:
+    # Not Django's save(): the service sends the mail, through a task, at a constant pace.
+    def save(self, *, request, **kwargs) -> None:  # type: ignore[override]
         services.password_reset_request(
             email=self.cleaned_data["email"], visitor=client_ip(request)
         )

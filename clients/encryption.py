@@ -149,7 +149,7 @@ class EncryptedFieldMixin:
         return str(value)
 
     def from_plain_text(self, text: str):
-        return self.to_python(text)
+        return self.to_python(text)  # type: ignore[attr-defined]  # mixed into a Field
 
     def prepare(self, value):
         """The value as the field means it, before it is written as text."""

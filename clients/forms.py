@@ -269,7 +269,8 @@ class ClientForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self._check_birth_place(cleaned)
         self._check_address(cleaned)
         return cleaned

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -89,14 +90,15 @@ class LowercaseEmailField(models.EmailField):
 class User(AbstractUser):
     """A person who logs in with their e-mail address; the role decides what they see."""
 
-    username = None
+    # Logins are by e-mail: AbstractUser's username column is dropped (and its manager replaced).
+    username = None  # type: ignore[assignment]
     email = LowercaseEmailField("adresse e-mail", unique=True)
     role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.CLIENT)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = "utilisateur"
@@ -345,12 +347,8 @@ class Provider(models.Model):
     # Bank details are encrypted at rest (clients/encryption.py).
     payout_iban = EncryptedCharField("IBAN de versement", max_length=34, validators=[validate_iban])
     payout_bic = EncryptedCharField("BIC de versement", max_length=11, validators=[validate_bic])
-    natures = models.ManyToManyField(
-        "invoices.ServiceNature",
-        verbose_name="activités autorisées",
-        related_name="providers",
-        blank=True,
-    )
+    # `provider.natures` (the activities the provider may invoice) is declared by the invoices
+    # app on ServiceNature.providers: it builds on this app, never the other way round.
     is_active = models.BooleanField("actif", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,8 +5,10 @@ Built from the audit trail: who changed which field of the shared record, from w
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 
 from audit.services import audit_trail
 
@@ -95,9 +97,14 @@ def _label(field: str) -> str:
     if field in FIELD_LABELS:
         return FIELD_LABELS[field]
     try:
-        return str(Client._meta.get_field(field).verbose_name)
+        return str(_client_field(field).verbose_name)
     except FieldDoesNotExist:
         return field
+
+
+def _client_field(name: str) -> models.Field:
+    # The audited names are the client's own columns, never relations seen from the other side.
+    return cast(models.Field, Client._meta.get_field(name))
 
 
 def _shown(field: str, value) -> str:
@@ -106,7 +113,7 @@ def _shown(field: str, value) -> str:
     if value in ("True", "False"):
         return "oui" if value == "True" else "non"
     try:
-        model_field = Client._meta.get_field(field)
+        model_field = _client_field(field)
     except FieldDoesNotExist:
         return str(value)
     choices = dict(model_field.flatchoices)

@@ -33,7 +33,7 @@ class RedisCache(redis.RedisCache):
     def incr_window(self, key: str, window_seconds: int, version: int | None = None) -> int:
         """Count one hit on `key` and return the hits in its window (the first opens it)."""
         key = self.make_and_validate_key(key, version=version)
-        client = self._cache.get_client(key, write=True)
+        client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]  # Django's
         return int(client.eval(_INCR_WINDOW, 1, key, window_seconds))
 
 

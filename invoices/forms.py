@@ -80,7 +80,7 @@ class DocumentHeaderForm(forms.Form):
     """A billing document's header. The client is chosen on creation only: a draft keeps its
     client. `document_fields` are passed to the draft services as they are."""
 
-    document_fields = ("period_start", "period_end", "notes")
+    document_fields: tuple[str, ...] = ("period_start", "period_end", "notes")
 
     client = ClientChoiceField(
         label="Client",
@@ -102,12 +102,14 @@ class DocumentHeaderForm(forms.Form):
     def __init__(self, *args, provider: Provider, with_client: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if with_client:
-            self.fields["client"].queryset = Client.objects.for_provider(provider)
+            # A ModelChoiceField; the form's fields are typed as plain Fields.
+            self.fields["client"].queryset = Client.objects.for_provider(provider)  # type: ignore[attr-defined]
         else:
             del self.fields["client"]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("period_start"), cleaned.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "La fin de la période précède son début.")
@@ -183,7 +185,7 @@ class InvoiceForm(DocumentHeaderForm):
         return period_start_for(client, today), today
 
     @classmethod
-    def initial_for(cls, invoice: Invoice) -> dict:
+    def initial_for(cls, invoice: Invoice) -> dict:  # type: ignore[override]  # invoices only
         """Return a draft's header, deposit included, as the form's initial data."""
         initial = super().initial_for(invoice)
         if invoice.deposit_amount:
@@ -194,7 +196,8 @@ class InvoiceForm(DocumentHeaderForm):
         return {**super().document_data(), "deposit": self.cleaned_data["deposit"]}
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["deposit"] = self._clean_deposit(cleaned)
         return cleaned
 
@@ -207,7 +210,8 @@ class InvoiceForm(DocumentHeaderForm):
         for name, value in zip(names, values, strict=True):
             if not value:
                 self.add_error(name, "Précisez le montant, la date et le mode de l'acompte.")
-        return DepositData(*values) if all(values) else None
+        # All three given (just checked): none is None.
+        return DepositData(*values) if all(values) else None  # type: ignore[arg-type]
 
 
 class LineForm(forms.Form):
@@ -262,7 +266,8 @@ class LineForm(forms.Form):
             field.widget.attrs.setdefault("aria-label", field.label)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         nature = cleaned.get("nature")
         if nature is not None and cleaned.get("vat_rate") is None and "vat_rate" not in self.errors:
             cleaned["vat_rate"] = nature.default_vat_rate
@@ -297,7 +302,10 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def _kept_forms(self) -> list[forms.Form]:
         return [
-            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+            form
+            for form in self.forms
+            # Django's own test of the form's DELETE box, missing from the type stubs.
+            if form.cleaned_data and not self._should_delete_form(form)  # type: ignore[attr-defined]
         ]
 
     def line_data(self) -> list[LineData]:

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .models import Invoice, InvoiceStatus, Payment, Payout
+from .models import Invoice, InvoiceStatus, Payment, Payout, Quote
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -72,3 +72,18 @@ def provider_month_figures(start: dt.date, end: dt.date) -> dict[str, Expression
         ),
         "payouts_due": scalar(payouts, Sum("amount"), ZERO),
     }
+
+
+def client_id_for_document(number: str, issued_on: dt.date) -> int | None:
+    """Return the id of the client an issued invoice or sent quote with this number and date
+    went to, or None. Self-registration (clients/services/accounts.py) asks through this."""
+    # Drafts have no number, so only issued invoices and sent quotes can match.
+    for model in (Invoice, Quote):
+        client_id = (
+            model.objects.filter(number=number, issue_date=issued_on)
+            .values_list("client_id", flat=True)
+            .first()
+        )
+        if client_id is not None:
+            return client_id
+    return None

@@ -38,7 +38,8 @@ class SandboxApp:
         client_id: str = "sandbox",
         client_secret: str = "sandbox",  # noqa: S107 (the sandbox's documented default)
         control_enabled: bool = True,
-        token_lifetime: int = DEFAULT_FAULTS["token_lifetime_seconds"],
+        # DEFAULT_FAULTS mixes value types; this entry is an int.
+        token_lifetime: int = DEFAULT_FAULTS["token_lifetime_seconds"],  # type: ignore[assignment]
         demo_clients_file: Path | None = DEMO_CLIENTS_FILE,
         extra_taxpayers_file: Path | None = EXTRA_TAXPAYERS_FILE,
     ) -> None:

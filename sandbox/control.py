@@ -201,6 +201,7 @@ def _act(app: SandboxApp, request: Request, demande_id: str, action: str) -> Res
 
 
 def _event_data(action: str, data: dict[str, Any]) -> dict[str, str]:
+    allowed: tuple[str, ...]
     if action == "contest":
         code, allowed = data.get("code") or DEFAULT_CONTEST_CODE, CONTEST_FAMILIES
     elif action == "cancel":

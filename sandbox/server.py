@@ -47,7 +47,7 @@ class RunningSandbox:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}"  # type: ignore[str-bytes-safe]  # TCP: host is a str
 
     def stop(self) -> None:
         """Stop serving, wait for the thread and close the store (once)."""

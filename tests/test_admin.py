@@ -258,6 +258,34 @@ def test_provider_admin_rejects_an_invalid_iban(staff, carol):
     assert carol.payout_iban == FULL_IBAN
 
 
+def test_provider_admin_shows_and_changes_the_natures_the_provider_may_invoice(staff, carol):
+    housework, gardening = (
+        ServiceNature.objects.get(slug=s) for s in ("entretien-maison", "jardinage")
+    )
+    carol.natures.set([housework])
+    url = change("clients_provider", carol.pk)
+    data = form_data(staff.get(url))
+    assert data["natures"] == [housework.pk]
+    data["natures"] = [housework.pk, gardening.pk]
+
+    response = staff.post(url, data)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert set(carol.natures.all()) == {housework, gardening}
+    data["natures"] = []
+    staff.post(url, data)
+    assert not carol.natures.exists()
+
+
+def test_provider_changelist_filters_on_a_nature(staff, carol, dave):
+    gardening = ServiceNature.objects.get(slug="jardinage")
+    carol.natures.set([gardening])
+
+    response = staff.get(changelist("clients_provider"), {"natures__id__exact": gardening.pk})
+
+    assert list(response.context["cl"].result_list) == [carol]
+
+
 # --- Invoices: read-only once issued, issued through the service ------------------------------
 
 

@@ -13,7 +13,7 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from invoices import services
-from invoices.attestations.documents import attestation_generate
+from invoices.attestations.generation import attestation_generate
 from invoices.models import CreditNote, Invoice, InvoiceStatus, PaymentMode, Quote, QuoteStatus
 
 pytestmark = pytest.mark.django_db

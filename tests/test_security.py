@@ -25,11 +25,15 @@ PRODUCTION_ENV = {
 }
 
 
-def manage_in_production(*args: str, without: tuple[str, ...] = ()):
-    """Run manage.py with production settings (PRODUCTION_ENV less `without`) in a new process."""
+def manage_in_production(
+    *args: str, without: tuple[str, ...] = (), extra: dict[str, str] | None = None
+):
+    """Run manage.py with production settings (PRODUCTION_ENV less `without`, plus `extra`) in a
+    new process."""
     names = ("DJANGO_", "URSSAF_", "SAP_FIELD_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
     env.update({k: v for k, v in PRODUCTION_ENV.items() if k not in without})
+    env.update(extra or {})
     return subprocess.run(  # noqa: S603 (our own manage.py, with the arguments the tests give)
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,

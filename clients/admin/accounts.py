@@ -7,9 +7,9 @@ staff (actions), through the service that records who decided.
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from .. import services
+from ..access import AuthenticatedHttpRequest
 from ..models import AccountInvitation, ClientLinkRequest, LinkRequestState
 from .sensitive import SensitiveLookupsRefused
 
@@ -55,14 +55,16 @@ class ClientLinkRequestAdmin(ReadOnlyAdmin):
     actions = ["approve", "reject"]
 
     @admin.action(description="Rattacher le prestataire à la fiche (le client est d'accord)")
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def approve(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._review(request, queryset, approve=True)
 
     @admin.action(description="Refuser le rattachement")
-    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def reject(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._review(request, queryset, approve=False)
 
-    def _review(self, request: HttpRequest, queryset: QuerySet, *, approve: bool) -> None:
+    def _review(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet, *, approve: bool
+    ) -> None:
         done = 0
         for link in queryset.filter(state=LinkRequestState.PENDING):
             try:

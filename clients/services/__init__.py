@@ -18,6 +18,7 @@ from .accounts import (
     password_reset_completed,
     password_reset_request,
     password_reset_send,
+    register_document_client_lookup,
 )
 from .links import (
     link_request_answer,
@@ -49,4 +50,5 @@ __all__ = [
     "password_reset_completed",
     "password_reset_request",
     "password_reset_send",
+    "register_document_client_lookup",
 ]

@@ -15,6 +15,7 @@ Passwords are reset the same way: the answer never says whether the address has 
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -27,7 +28,6 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from audit.services import audit
-from invoices.models import Invoice, Quote
 
 from .. import tasks
 from ..channels import Channel, channel_of, reachable_channel
@@ -84,15 +84,25 @@ def account_link_request(*, number: str, issued_on: dt.date, visitor: str) -> No
     tasks.send_account_link.delay(number, issued_on.isoformat())
 
 
+# Finds the id of the client a document with this number and date went to, or None.
+DocumentClientLookup = Callable[[str, dt.date], int | None]
+
+# The documents a client quotes to open an account (issued invoices, sent quotes) belong to the
+# invoices app, which builds on this one: it registers how to find them when it is ready
+# (invoices/apps.py), so that this app never imports it.
+_document_client_lookups: list[DocumentClientLookup] = []
+
+
+def register_document_client_lookup(lookup: DocumentClientLookup) -> None:
+    """Let self-registration find clients through `lookup`, asked in registration order."""
+    if lookup not in _document_client_lookups:
+        _document_client_lookups.append(lookup)
+
+
 def client_for_document(*, number: str, issued_on: dt.date) -> Client | None:
     """Return the client an issued invoice or a sent quote with this number and date went to."""
-    # Drafts have no number, so only issued invoices and sent quotes can match.
-    for model in (Invoice, Quote):
-        client_id = (
-            model.objects.filter(number=number, issue_date=issued_on)
-            .values_list("client_id", flat=True)
-            .first()
-        )
+    for lookup in _document_client_lookups:
+        client_id = lookup(number, issued_on)
         if client_id is not None:
             return Client.objects.select_related("cooperative", "user").get(pk=client_id)
     return None
@@ -113,7 +123,7 @@ def account_link_send(*, number: str, issued_on: dt.date) -> AccountInvitation |
     if not SIGNUP_MAILS_PER_CLIENT.allow(client.pk):
         logger.info("Self-registration: e-mails to client %s over the limit", client.pk)
         return None
-    if client.user_id is not None:
+    if client.user is not None:
         channel.send(
             to=channel.address(client),
             template="account_exists",
@@ -249,7 +259,7 @@ def account_open(*, token: str, password: str) -> User:
         # Locked, so that two links followed at the same moment cannot both open an account.
         invitation.client = Client.objects.select_for_update().get(pk=invitation.client_id)
     problem = invitation_problem(invitation)
-    if problem is not None:
+    if invitation is None or problem is not None:
         raise ValidationError("This link cannot open an account.", code=problem)
     client = invitation.client
     user = User.objects.create_user(email=invitation.sent_to, password=password, role=Role.CLIENT)

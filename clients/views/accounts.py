@@ -61,11 +61,12 @@ class PasswordResetComplete(auth_views.PasswordResetCompleteView):
 @require_http_methods(["GET", "POST"])
 def link_request(request: HttpRequest, token: str) -> HttpResponse:
     """The client, from the e-mailed link, lets a provider join their record or refuses."""
-    token = token_from_link(
+    kept = token_from_link(
         request, token, session_key="_link_request_link", url_name="accounts:link_request"
     )
-    if isinstance(token, HttpResponse):
-        return token
+    if isinstance(kept, HttpResponse):
+        return kept
+    token = kept
     link = services.link_request_for_token(token)
     if link is None:
         return _link_request_invalid(request)

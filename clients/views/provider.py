@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,7 +13,7 @@ from invoices.templatetags.fr_format import datetime_fr
 from urssaf.payments.selectors import client_has_request_to_validate
 
 from .. import services
-from ..access import provider_required
+from ..access import AuthenticatedHttpRequest, provider_required
 from ..forms import ClientForm, ClientSearchForm, add_service_errors
 from ..models import Client
 from ..record_history import record_history
@@ -21,7 +21,7 @@ from ..record_history import record_history
 CLIENTS_PER_PAGE = 25
 
 
-def get_client_for_provider(request: HttpRequest, code) -> Client:
+def get_client_for_provider(request: AuthenticatedHttpRequest, code) -> Client:
     """Return one of the provider's clients; any other client is a 404, like a missing one."""
     return get_object_or_404(Client.objects.for_provider(request.user.provider), code=code)
 
@@ -32,7 +32,7 @@ def _client_data(form: ClientForm) -> dict:
 
 @provider_required
 @require_GET
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = request.user.provider
     form = ClientSearchForm(request.GET)
     clients = (
@@ -71,7 +71,7 @@ ALREADY_MINE = "{name} est déjà dans vos clients avec cette adresse e-mail : v
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +89,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @provider_required
 @require_GET
-def client_detail(request: HttpRequest, code) -> HttpResponse:
+def client_detail(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     client = get_client_for_provider(request, code)
     invoices = (
         Invoice.objects.for_user(request.user)
@@ -108,7 +108,7 @@ def client_detail(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def client_edit(request: HttpRequest, code) -> HttpResponse:
+def client_edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     client = get_client_for_provider(request, code)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +124,7 @@ def client_edit(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_POST
-def client_invite(request: HttpRequest, code) -> HttpResponse:
+def client_invite(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """E-mail the client the link to open their portal account (at the address on the record)."""
     client = get_client_for_provider(request, code)
     try:

@@ -71,9 +71,10 @@ def token_from_link(
 @require_http_methods(["GET", "POST"])
 def signup_open(request: HttpRequest, token: str) -> HttpResponse:
     """From the e-mailed link: the client chooses a password and their account opens."""
-    token = token_from_link(request, token, session_key=_SIGNUP_LINK_KEY, url_name="signup:open")
-    if isinstance(token, HttpResponse):
-        return token
+    kept = token_from_link(request, token, session_key=_SIGNUP_LINK_KEY, url_name="signup:open")
+    if isinstance(kept, HttpResponse):
+        return kept
+    token = kept
     invitation = services.invitation_for_token(token)
     problem = services.invitation_problem(invitation)
     if problem == LinkProblem.USED and request.method == "POST":

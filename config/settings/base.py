@@ -9,10 +9,13 @@ import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SAP_VAR_DIR", BASE_DIR / "var"))
@@ -20,17 +23,6 @@ VAR_DIR = Path(os.environ.get("SAP_VAR_DIR", BASE_DIR / "var"))
 # first. What they write holds personal data: the SQLite database, e-mails, PDFs, the broker's
 # queue, the sandbox's records, the cache. Readable and writable by the portal's user only.
 os.umask(0o077)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 def development_key(purpose: str) -> str:
@@ -184,7 +176,7 @@ STORAGES = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Both backends add an atomic windowed counter for the rate limits (config/cache.py).
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
@@ -204,7 +196,7 @@ CACHES["pdf"] = {
     "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
     "LOCATION": str(VAR_DIR / "pdf-cache"),
     "TIMEOUT": 7 * 24 * 3600,
-    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PDF_CACHE_MAX_ENTRIES", "2000"))},
+    "OPTIONS": {"MAX_ENTRIES": env_int("PDF_CACHE_MAX_ENTRIES", 2000, minimum=1)},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -215,7 +207,7 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "portail@cooperative-sap.fr")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -285,7 +277,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # An avance-immédiate payment belongs to the year URSSAF paid the cooperative. Some software
 # also counts those received in the first N days of January in the year before (15 is common);
 # the rule used is printed in every attestation's footer, so change it only between years.
-ATTESTATION_AI_YEAR_GRACE_DAYS = int(os.environ.get("ATTESTATION_AI_YEAR_GRACE_DAYS", "0"))
+ATTESTATION_AI_YEAR_GRACE_DAYS = env_int("ATTESTATION_AI_YEAR_GRACE_DAYS", 0, minimum=0)
 # Optional image of the signatory's signature (PNG/JPEG file path), printed above the name.
 ATTESTATION_SIGNATURE_IMAGE = os.environ.get("ATTESTATION_SIGNATURE_IMAGE", "")
 # Absolute address of the portal, for links in e-mails sent by workers (no request there).
@@ -315,16 +307,16 @@ LOGGING = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies append to X-Forwarded-For in front of the portal (clients/net.py):
 # the visitor's address for rate limits and login lockouts. 0 trusts REMOTE_ADDR only.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after this much inactivity (clients/session_timeout.py), sooner for staff; an
 # anonymous session (a sign-up in progress) lives as long as a signed-in one.
-SESSION_IDLE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_IDLE_TIMEOUT_STAFF = int(os.environ.get("DJANGO_STAFF_SESSION_IDLE_MINUTES", "15")) * 60
+SESSION_IDLE_TIMEOUT = env_int("DJANGO_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_IDLE_TIMEOUT_STAFF = env_int("DJANGO_STAFF_SESSION_IDLE_MINUTES", 15, minimum=1) * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -360,8 +352,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Django's login form posts the e-mail as `username`; axes would otherwise look for `email`.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -392,5 +384,5 @@ URSSAF_CLIENT_ID = os.environ.get("URSSAF_CLIENT_ID", URSSAF_SANDBOX_CLIENT_ID i
 URSSAF_CLIENT_SECRET = os.environ.get(
     "URSSAF_CLIENT_SECRET", URSSAF_SANDBOX_CLIENT_SECRET if DEBUG else ""
 )
-URSSAF_CONNECT_TIMEOUT = float(os.environ.get("URSSAF_CONNECT_TIMEOUT", "5"))
-URSSAF_READ_TIMEOUT = float(os.environ.get("URSSAF_READ_TIMEOUT", "30"))
+URSSAF_CONNECT_TIMEOUT = env_float("URSSAF_CONNECT_TIMEOUT", 5.0)
+URSSAF_READ_TIMEOUT = env_float("URSSAF_READ_TIMEOUT", 30.0)

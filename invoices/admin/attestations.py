@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
@@ -245,7 +246,7 @@ class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin)
         queued = sum(attestations.batch_retry_failures(batch=batch) for batch in queryset)
         self.message_user(request, f"{queued} client(s) relancé(s).", messages.SUCCESS)
 
-    def start_view(self, request: HttpRequest) -> HttpResponse:
+    def start_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.is_cooperative_staff:
             raise PermissionDenied
         last_year = timezone.localdate().year - 1

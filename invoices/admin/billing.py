@@ -218,7 +218,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
     @admin.display(description="déjà réglé", ordering="amount_paid_total")
     def amount_paid_display(self, obj: Invoice) -> str:
-        return euros(obj.amount_paid_total)
+        return euros(obj.amount_paid_total)  # type: ignore[attr-defined]  # get_queryset annotates it
 
     @admin.action(description="Émettre les brouillons sélectionnés", permissions=["change"])
     def issue_drafts(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:

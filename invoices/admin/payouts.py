@@ -15,10 +15,11 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.filters import DefaultChoiceFilter
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import bic_of_iban, mask_iban, validate_bic, validate_iban
-from invoices.models import Payout, PayoutBatch, PayoutStatus
+from invoices.models import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus
 from invoices.sepa import batch_xml
 from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
@@ -167,7 +168,7 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
         return f"{mask_iban(obj.provider.payout_iban)} — {obj.provider.payout_bic}"
 
     @admin.action(description="Marquer comme versés", permissions=["change"])
-    def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_paid(self, request: AuthenticatedHttpRequest, queryset: PayoutQuerySet) -> None:
         marked = payouts.payouts_mark_paid(payouts=queryset.due(), by=request.user)
         skipped = queryset.count() - len(marked)
         if marked:
@@ -183,7 +184,7 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
             )
 
     @admin.action(description="Exporter un virement SEPA (pain.001)", permissions=["change"])
-    def export_sepa(self, request: HttpRequest, queryset: QuerySet):
+    def export_sepa(self, request: AuthenticatedHttpRequest, queryset: PayoutQuerySet):
         form = SepaExportForm(
             request.POST if "apply" in request.POST else None, initial=_sepa_initial()
         )
@@ -256,7 +257,7 @@ class PayoutBatchAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAd
         return sepa_response(queryset.get())
 
     @admin.action(description="Marquer les versements du lot comme faits", permissions=["change"])
-    def mark_batch_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_batch_paid(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         due = Payout.objects.due().filter(batch__in=queryset)
         marked = payouts.payouts_mark_paid(payouts=due, by=request.user)
         self.message_user(

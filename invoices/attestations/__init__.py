@@ -1,7 +1,7 @@
 """Annual tax attestations (attestations fiscales): figures, stored PDFs, the yearly batch.
 
 - figures: what a client paid in a year, per nature and month (pure, few queries);
-- documents: render a version, store it, e-mail the client once per version;
+- generation: render a version, store it, e-mail the client once per version;
 - batch: the yearly run over every client, its progress, retries and the March reminder.
 """
 
@@ -13,8 +13,8 @@ from .batch import (
     remind_staff_of_missing_year,
     year_is_complete,
 )
-from .documents import attestation_generate, attestation_notify, render_attestation_pdf
 from .figures import AttestationFigures, NatureAmounts, compute_figures, split_pro_rata
+from .generation import attestation_generate, attestation_notify, render_attestation_pdf
 
 __all__ = [
     "AttestationFigures",

@@ -14,8 +14,8 @@ from clients.mail import portal_url
 from clients.models import Client, Role, User
 
 from ..models import AttestationBatch, AttestationBatchItem, BatchItemStatus, BatchStatus
-from .documents import attestation_generate
 from .figures import clients_with_paid_amounts
+from .generation import attestation_generate
 
 logger = logging.getLogger(__name__)
 

@@ -46,6 +46,14 @@ class ServiceNature(models.Model):
     urssaf_code_nature = models.CharField("code nature URSSAF", max_length=5, blank=True)
     urssaf_code_activite = models.CharField("code activité URSSAF", max_length=10, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Declared here rather than on Provider (read as `provider.natures`): invoices builds on
+    # clients, never the other way round. A provider with none may invoice any nature.
+    providers = models.ManyToManyField(
+        "clients.Provider",
+        verbose_name="prestataires autorisés",
+        related_name="natures",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = "nature de service"
@@ -185,7 +193,8 @@ class Invoice(BillingDocument):
         numbered_before="une facture a déjà été émise",
     )
 
-    objects = InvoiceQuerySet.as_manager()
+    # Narrows the base's manager to the invoices' own queryset methods.
+    objects = InvoiceQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(BillingDocument.Meta):
         verbose_name = "facture"
@@ -251,7 +260,7 @@ class InvoiceLine(ServiceLine):
         constraints = line_constraints("line")
 
 
-_MONEY_FIELD = models.DecimalField(max_digits=10, decimal_places=2)
+_MONEY_FIELD: models.DecimalField = models.DecimalField(max_digits=10, decimal_places=2)
 
 
 class PaymentQuerySet(models.QuerySet):

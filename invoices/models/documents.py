@@ -10,10 +10,14 @@ each model's `kind` (a DocumentKind) and its own status choices.
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 CENT = Decimal("0.01")
 
@@ -75,7 +79,10 @@ class BillingDocument(models.Model):
     ServiceLine subclass whose foreign key to it is named `lines` on its side.
     """
 
-    kind: DocumentKind
+    kind: ClassVar[DocumentKind]
+    # Defined by each kind (above); declared here for the type checker only.
+    status: str
+    lines: "RelatedManager[ServiceLine]"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cooperative = models.ForeignKey(
@@ -179,7 +186,7 @@ class BillingDocument(models.Model):
     @classmethod
     def line_link(cls) -> models.ForeignKey:
         """The foreign key from this kind's lines to it (InvoiceLine.invoice, QuoteLine.quote)."""
-        return cls.lines.field
+        return cls.lines.field  # type: ignore[attr-defined]  # on the class, the descriptor
 
 
 class Unit(models.TextChoices):

@@ -5,6 +5,7 @@ and add their own steps; the kind's messages come from its model's `kind`."""
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,6 +13,9 @@ from django.utils import timezone
 from .. import rules
 from ..models import BillingDocument, ServiceLine, ServiceNature, Unit
 from .numbering import allocate_number
+
+# The services take and return the same kind of document (an Invoice in, an Invoice out).
+DocumentT = TypeVar("DocumentT", bound=BillingDocument)
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,8 @@ def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[Servi
 
 
 def draft_save(
-    document: BillingDocument, lines: list[LineData], *, errors: list[str] | None = None
-) -> BillingDocument:
+    document: DocumentT, lines: list[LineData], *, errors: list[str] | None = None
+) -> DocumentT:
     """Check a draft (its header set, new or locked) and save it with these lines, which replace
     any it had, and their totals. Call it inside a transaction.
 
@@ -94,7 +98,7 @@ def draft_save(
     document.save()
     if replacing:
         document.lines.all().delete()
-    type(document).line_link().model.objects.bulk_create(built)
+    type(document).line_link().model._default_manager.bulk_create(built)
     return document
 
 
@@ -113,12 +117,12 @@ def copy_save(document: BillingDocument, source: BillingDocument) -> BillingDocu
     return document
 
 
-def _locked(document: BillingDocument) -> BillingDocument:
+def _locked(document: DocumentT) -> DocumentT:
     """Return the document fresh from its row, locked until the transaction ends."""
-    return type(document).objects.select_for_update().get(pk=document.pk)
+    return type(document)._default_manager.select_for_update().get(pk=document.pk)
 
 
-def draft_lock(document: BillingDocument) -> BillingDocument:
+def draft_lock(document: DocumentT) -> DocumentT:
     """Lock the document's row and return it fresh; raise ValidationError once numbered."""
     document = _locked(document)
     if not document.is_editable:
@@ -134,7 +138,7 @@ def draft_delete(document: BillingDocument) -> None:
     document.delete()
 
 
-def draft_number(document: BillingDocument, *, on: date | None = None) -> BillingDocument:
+def draft_number(document: DocumentT, *, on: date | None = None) -> DocumentT:
     """Lock a draft, number it and date it `on` (today by default), give it its kind's
     numbered status; return it, not saved yet. Call it inside the transaction that saves it.
 

@@ -84,7 +84,8 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
     Raises ValidationError when it is not a draft or has no line.
     """
     quote = draft_number(quote)
-    quote.valid_until = quote.valid_until or quote.issue_date + DEFAULT_VALIDITY
+    # Numbered, hence dated: issue_date is set.
+    quote.valid_until = quote.valid_until or quote.issue_date + DEFAULT_VALIDITY  # type: ignore[operator,assignment]
     quote.full_clean()
     quote.save()
     logger.info("Quote %s sent by user %s", quote.number, by.pk)

@@ -33,7 +33,7 @@ def euros(value) -> str:
     amount = Decimal(value).quantize(Decimal("0.01"))
     sign = "-" if amount < 0 else ""
     whole, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -5,12 +5,12 @@ from collections import OrderedDict
 
 from django import forms
 from django.db.models import Exists, Max, OuterRef, Subquery
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clients.access import client_required, provider_required
+from clients.access import AuthenticatedHttpRequest, client_required, provider_required
 from clients.models import Client
 
 from ..attestations import AttestationFigures, compute_figures
@@ -24,7 +24,7 @@ def _get_attestation_for_client(client: Client, code) -> Attestation:
 
 @require_GET
 @client_required
-def attestation_list(request: HttpRequest) -> HttpResponse:
+def attestation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the client's attestations, every year, the current version first."""
     by_year: OrderedDict[int, list[Attestation]] = OrderedDict()
     for attestation in Attestation.objects.for_client(request.user.client).order_by(
@@ -37,7 +37,7 @@ def attestation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @client_required
-def attestation_download(request: HttpRequest, code) -> FileResponse:
+def attestation_download(request: AuthenticatedHttpRequest, code) -> FileResponse:
     """Send one of the client's own stored attestation PDFs; 404 for anyone else's."""
     attestation = _get_attestation_for_client(request.user.client, code)
     filename = f"attestation-fiscale-{attestation.year}-v{attestation.version}.pdf"
@@ -80,7 +80,8 @@ class SimulatorForm(forms.Form):
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
+        # A ChoiceField; the form's fields are typed as plain Fields.
+        self.fields["year"].choices = [(year, str(year)) for year in years]  # type: ignore[attr-defined]
         self.fields["year"].initial = years[0]
 
     def clean(self):
@@ -137,7 +138,7 @@ def _spendings(figures: AttestationFigures) -> list[NatureSpending]:
 
 @require_GET
 @client_required
-def simulator(request: HttpRequest) -> HttpResponse:
+def simulator(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show what the client paid this year (or last year) and estimate their tax credit."""
     this_year = timezone.localdate().year
     form = SimulatorForm(request.GET or None, years=[this_year, this_year - 1])
@@ -164,7 +165,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @provider_required
-def provider_attestation_list(request: HttpRequest) -> HttpResponse:
+def provider_attestation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Tell a provider which of their clients have an attestation for a year (never its content,
     which also covers other providers' services)."""
     this_year = timezone.localdate().year

@@ -7,6 +7,7 @@ quotes.py); writes go through invoices.services, whose French refusals are shown
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,12 +15,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from clients.access import AuthenticatedHttpRequest
 from clients.forms import add_service_errors
 from clients.models import Client, Provider
 
 from .. import rules
 from ..forms import LINES_PREFIX, BaseLineFormSet, DocumentHeaderForm, lines_initial
 from ..models import BillingDocument
+
+DocumentT = TypeVar("DocumentT", bound=BillingDocument)
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,7 @@ class DocumentScreens:
     saved: str
 
 
-def get_document(
-    request: HttpRequest, model: type[BillingDocument], code, *related: str
-) -> BillingDocument:
+def get_document(request: HttpRequest, model: type[DocumentT], code, *related: str) -> DocumentT:
     """Return a document the user may see; anyone else's is a 404, like a missing one."""
     documents = model.objects.for_user(request.user)
     return get_object_or_404(
@@ -101,14 +103,17 @@ def _save(request, screens: DocumentScreens, document, form, formset) -> Billing
     try:
         if document is None:
             return screens.create(provider=provider, client=form.cleaned_data["client"], **data)
-        return screens.update(**{screens.model._meta.model_name: document}, **data)
+        # Services take the document under its model's name (always set on a concrete model).
+        return screens.update(**{screens.model._meta.model_name: document}, **data)  # type: ignore[misc]
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
 
 
 def draft_form(
-    request: HttpRequest, screens: DocumentScreens, document: BillingDocument | None = None
+    request: AuthenticatedHttpRequest,
+    screens: DocumentScreens,
+    document: BillingDocument | None = None,
 ) -> HttpResponse:
     """The page that writes a new draft (`document` None) or edits one."""
     if document is not None and not document.is_editable:
@@ -131,8 +136,8 @@ def draft_form(
         formset = screens.formset(prefix=LINES_PREFIX, provider=provider)
     else:
         form = screens.form(provider=provider, initial=screens.form.initial_for(document), **header)
-        initial = lines_initial(document)
-        formset = screens.formset(prefix=LINES_PREFIX, provider=provider, initial=initial)
+        rows = lines_initial(document)
+        formset = screens.formset(prefix=LINES_PREFIX, provider=provider, initial=rows)
     context = {"form": form, "formset": formset, "document": document}
     return render(request, screens.template, context)
 
@@ -161,7 +166,7 @@ def run_service(
     """
     document = get_document(request, screens.model, code, *screens.related)
     try:
-        result = service(**{screens.model._meta.model_name: document}, **kwargs)
+        result = service(**{screens.model._meta.model_name: document}, **kwargs)  # type: ignore[misc]
     except ValidationError as exc:
         document.refresh_from_db()
         result = repeat(document) if repeat is not None else None

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clients.access import provider_required
+from clients.access import AuthenticatedHttpRequest, provider_required
 from clients.forms import add_service_errors
 from clients.models import Provider
 from urssaf.payments import selectors
@@ -86,7 +86,7 @@ def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict, 
 
 
 # The invoice list's "avance immédiate" filter: the situation each dashboard link shows.
-FOLLOW_UP_FILTERS = {
+FOLLOW_UP_FILTERS: dict[str, str] = {
     FollowUp.TO_VALIDATE: selectors.TO_VALIDATE,
     FollowUp.CONTESTED: selectors.CONTESTED_BY_CLIENT,
     FollowUp.FAILED: selectors.REQUEST_FAILED,
@@ -96,7 +96,7 @@ FOLLOW_UP_FILTERS = {
 
 @provider_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     recent = (
         Invoice.objects.for_user(request.user)
         .with_parties("client")
@@ -149,13 +149,13 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def invoice_create(request: HttpRequest) -> HttpResponse:
+def invoice_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return draft_form(request, INVOICES)
 
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def invoice_edit(request: HttpRequest, code) -> HttpResponse:
+def invoice_edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     return draft_form(request, INVOICES, get_document(request, Invoice, code))
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clients.access import client_required, provider_required
+from clients.access import AuthenticatedHttpRequest, client_required, provider_required
 
 from .. import services
 from ..forms import QuoteForm, QuoteLineFormSet
@@ -47,13 +47,13 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def quote_create(request: HttpRequest) -> HttpResponse:
+def quote_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return draft_form(request, QUOTES)
 
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def quote_edit(request: HttpRequest, code) -> HttpResponse:
+def quote_edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     return draft_form(request, QUOTES, get_document(request, Quote, code, *QUOTES.related))
 
 

@@ -9,7 +9,7 @@ import time_machine
 from pypdf import PdfReader
 
 from invoices import services
-from invoices.attestations.documents import attestation_generate
+from invoices.attestations.generation import attestation_generate
 from invoices.models import PaymentMode
 from invoices.services import LineData
 

@@ -20,7 +20,7 @@ from invoices.models import PaymentMode
 from invoices.services import DepositData, LineData
 from urssaf.models import PaymentRequest, RequestState
 from urssaf.payments import services as payment_services
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments.triage_table import PaymentBucket
 
 from ..factories import nature
 from .conftest import log_in

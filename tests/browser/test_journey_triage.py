@@ -16,7 +16,7 @@ from clients import services
 from clients.models import AIStatus, Client
 from urssaf.models import AIOrigin, AIRegistrationState, TriageState
 from urssaf.registration import services as registration_services
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration.triage_table import RegistrationBucket
 
 from ..urssaf.registration.conftest import dgfip_identity, make_ready
 from .conftest import log_in

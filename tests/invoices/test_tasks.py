@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from invoices import attestations, tasks
-from invoices.attestations import documents
+from invoices.attestations import generation
 from invoices.models import (
     Attestation,
     AttestationBatch,
@@ -36,14 +36,14 @@ def two_clients_paid_in_2025(carol, dave, alice, bob):
 @pytest.fixture
 def bob_fails(monkeypatch, bob):
     """Make the rendering of Bob's attestation crash, as a broken font or disk would."""
-    render = documents.render_attestation_pdf
+    render = generation.render_attestation_pdf
 
     def flaky(*, figures, reference, issued_on):
         if figures.client_name == bob.full_name:
             raise OSError("disque plein")
         return render(figures=figures, reference=reference, issued_on=issued_on)
 
-    monkeypatch.setattr(documents, "render_attestation_pdf", flaky)
+    monkeypatch.setattr(generation, "render_attestation_pdf", flaky)
     return monkeypatch
 
 

@@ -14,7 +14,7 @@ from urssaf.models import (
     PaymentRequest,
     TriageState,
 )
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration.triage_table import RegistrationBucket
 from urssaf.triage.advice import Advice, AdviceTable, Bucket
 
 PARIS_NOON = dt.datetime(2026, 11, 2, 11, 0, tzinfo=dt.UTC)

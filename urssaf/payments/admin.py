@@ -7,6 +7,7 @@ draft), mark handled, refresh from URSSAF now.
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -219,7 +220,7 @@ class PaymentRequestAdmin(TriageAdmin):
         return view
 
     def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_for_change(request, pk)
+        obj = cast(PaymentRequest, self.get_for_change(request, pk))
         level, message = services.REFRESH_MESSAGES[services.payment_request_refresh(request=obj)]
         messages.add_message(request, level, message)
         return redirect(self.change_url(obj))

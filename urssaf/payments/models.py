@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..triage.models import TriageQuerySet, TriageRecord
-from . import triage
 from .statuses import (
     AWAITING_VALIDATION_CODES,
     CONTESTED_CODES,
@@ -22,6 +21,7 @@ from .statuses import (
     FAILED_CODES,
     status_info,
 )
+from .triage_table import TABLE, PaymentBucket
 
 
 class RequestState(models.TextChoices):
@@ -80,7 +80,7 @@ class PaymentRequestQuerySet(TriageQuerySet):
 class PaymentRequest(TriageRecord):
     """One invoice sent (or to be sent) to URSSAF for the avance immédiate."""
 
-    triage_table = triage.TABLE
+    triage_table = TABLE
 
     invoice = models.ForeignKey(
         "invoices.Invoice", on_delete=models.PROTECT, related_name="payment_requests"
@@ -128,7 +128,7 @@ class PaymentRequest(TriageRecord):
         verbose_name="paiement enregistré",
     )
 
-    triage_bucket = TriageRecord.bucket_field(triage.PaymentBucket)
+    triage_bucket = TriageRecord.bucket_field(PaymentBucket)
 
     objects = PaymentRequestQuerySet.as_manager()
 

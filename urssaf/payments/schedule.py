@@ -63,7 +63,7 @@ def expected_change(request) -> datetime | None:
 def next_poll_at(request, now: datetime) -> datetime | None:
     """Return when to search this request's status next, None to stop polling it."""
     info = status_info(request.status_code)
-    if not info.can_change:
+    if not info.can_change or info.poll_every is None:  # only final statuses have no cadence
         return None
     entered = request.status_changed_at or now
     if info.watch_for is not None and now >= entered + info.watch_for:

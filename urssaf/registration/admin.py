@@ -7,6 +7,7 @@ resend, resend, mark resolved or ineligible, and resend the "URSSAF unavailable"
 
 import json
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +22,7 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.encryption import encrypted_field_names
 from clients.models import Client, Provider
@@ -185,7 +187,7 @@ class AIRegistrationAdmin(TriageAdmin):
 
     # --- change view: the advice and the buttons ------------------------------------------------
 
-    def triage_context(self, obj: AIRegistration) -> dict:
+    def triage_context(self, obj: AIRegistration) -> dict:  # type: ignore[override]  # its records
         return {**super().triage_context(obj), "triage_form": TriageForm()}
 
     def get_urls(self):
@@ -205,9 +207,10 @@ class AIRegistrationAdmin(TriageAdmin):
         ]
 
     def _get_for_change(self, request: HttpRequest, pk: int) -> AIRegistration:
-        return self.get_for_change(request, pk, AIRegistration.objects.select_related("client"))
+        obj = self.get_for_change(request, pk, AIRegistration.objects.select_related("client"))
+        return cast(AIRegistration, obj)
 
-    def triage_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def triage_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         """Record a follow-up (contacted, resolved, ineligible) with a note."""
         registration = self._get_for_change(request, pk)
         form = TriageForm(request.POST)
@@ -227,12 +230,14 @@ class AIRegistrationAdmin(TriageAdmin):
             messages.success(request, "Suivi enregistré.")
         return redirect(self.change_url(registration))
 
-    def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def resend_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         """Send the client's registration again as it stands (a new attempt)."""
         registration = self._get_for_change(request, pk)
         return self._resend(request, registration)
 
-    def _resend(self, request: HttpRequest, registration: AIRegistration) -> HttpResponse:
+    def _resend(
+        self, request: AuthenticatedHttpRequest, registration: AIRegistration
+    ) -> HttpResponse:
         try:
             new = services.ai_registration_resend(registration=registration, by=request.user)
         except ValidationError as exc:
@@ -242,7 +247,7 @@ class AIRegistrationAdmin(TriageAdmin):
         return HttpResponseRedirect(self.change_url(new))
 
     @method_decorator(sensitive_post_parameters())  # bank details and civil status
-    def correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def correct_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         """Correct the client's identity, contact or bank details, then resend."""
         registration = self._get_for_change(request, pk)
         client = registration.client
@@ -263,7 +268,7 @@ class AIRegistrationAdmin(TriageAdmin):
     # --- bulk actions ----------------------------------------------------------------------------
 
     @admin.action(description="Relancer l'envoi (catégorie « URSSAF indisponible »)")
-    def retry_unavailable(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry_unavailable(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         resent, skipped = services.ai_registrations_retry(
             registrations=queryset.select_related("client"), by=request.user
         )
@@ -276,7 +281,9 @@ class AIRegistrationAdmin(TriageAdmin):
                 "déjà traitée(s), ou refusée(s) par les vérifications.",
             )
 
-    def _mark(self, request: HttpRequest, queryset: QuerySet, state: TriageState) -> None:
+    def _mark(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet, state: TriageState
+    ) -> None:
         done, skipped = 0, 0
         for registration in queryset:
             try:
@@ -292,15 +299,15 @@ class AIRegistrationAdmin(TriageAdmin):
             messages.warning(request, f"{skipped} ignorée(s) : elles n'étaient plus à traiter.")
 
     @admin.action(description="Marquer « client contacté »")
-    def mark_contacted(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_contacted(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, TriageState.CONTACTED)
 
     @admin.action(description="Marquer résolu")
-    def mark_resolved(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_resolved(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, TriageState.RESOLVED)
 
     @admin.action(description="Marquer non éligible")
-    def mark_ineligible(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_ineligible(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         self._mark(request, queryset, TriageState.INELIGIBLE)
 
 

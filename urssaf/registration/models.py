@@ -9,7 +9,7 @@ from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
 
 from ..triage.models import TriageQuerySet, TriageRecord
-from . import triage
+from .triage_table import TABLE, RegistrationBucket
 
 
 class AIOrigin(models.TextChoices):
@@ -42,7 +42,7 @@ class AIRegistration(TriageRecord):
     URSSAF answered. The request summary never holds the IBAN in clear.
     """
 
-    triage_table = triage.TABLE
+    triage_table = TABLE
 
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="ai_registrations"
@@ -67,7 +67,7 @@ class AIRegistration(TriageRecord):
     # Identity, birth and bank details as sent: encrypted at rest like the client's own.
     request_summary = EncryptedJSONField("demande envoyée (IBAN masqué)", default=dict, blank=True)
     id_client = models.CharField("idClient renvoyé", max_length=64, blank=True)
-    triage_bucket = TriageRecord.bucket_field(triage.RegistrationBucket)
+    triage_bucket = TriageRecord.bucket_field(RegistrationBucket)
     reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
     reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
 

@@ -19,7 +19,7 @@ from .particulier import particulier_problems
 MIN_AGE = 18
 # A registration starts from scratch or after a failure; an ineligible client only by the staff.
 STARTABLE = (AIStatus.NOT_REGISTERED, AIStatus.FAILED)
-START_REFUSED = {
+START_REFUSED: dict[str, str] = {  # AIStatus → why a registration cannot start
     AIStatus.SENT: "Une inscription est déjà en cours d'envoi à l'URSSAF.",
     AIStatus.AWAITING_ACTIVATION: (
         "L'inscription est déjà acceptée par l'URSSAF : il reste à activer le compte."

@@ -6,7 +6,7 @@ confirmation page shows exactly what URSSAF will receive and starts the registra
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import ratelimit
-from clients.access import client_required, provider_required
+from clients.access import AuthenticatedHttpRequest, client_required, provider_required
 from clients.models import AIStatus, Client
 from clients.views.provider import get_client_for_provider
 
@@ -41,7 +41,7 @@ SENT_MESSAGES[AIOrigin.STAFF] = SENT_MESSAGES[AIOrigin.PROVIDER]
 
 @require_GET
 @client_required
-def portal_status(request: HttpRequest) -> HttpResponse:
+def portal_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show where the client stands with the avance immédiate and what to do next."""
     client = request.user.client
     return render(request, "urssaf/registration_status.html", _status_context(client))
@@ -51,7 +51,7 @@ def portal_status(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 @client_required
-def portal_register(request: HttpRequest) -> HttpResponse:
+def portal_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client fills the URSSAF form (step 1 of 2)."""
     client = request.user.client
     return _form_page(
@@ -64,7 +64,7 @@ def portal_register(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @client_required
-def portal_confirm(request: HttpRequest) -> HttpResponse:
+def portal_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client checks what URSSAF will receive and sends it (step 2 of 2)."""
     client = request.user.client
     return _confirm_page(
@@ -78,7 +78,7 @@ def portal_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @client_required
-def portal_check(request: HttpRequest) -> HttpResponse:
+def portal_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask URSSAF now, in this request, whether the client activated their account.
 
     Synchronous on purpose: the answer is on the next page, whatever runs the workers and
@@ -117,7 +117,7 @@ def portal_check(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @provider_required
 @require_http_methods(["GET", "POST"])
-def provider_register(request: HttpRequest, code) -> HttpResponse:
+def provider_register(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """The provider fills the URSSAF form for one of their clients (step 1 of 2)."""
     client = get_client_for_provider(request, code)
     return _form_page(
@@ -130,7 +130,7 @@ def provider_register(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_http_methods(["GET", "POST"])
-def provider_confirm(request: HttpRequest, code) -> HttpResponse:
+def provider_confirm(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """The provider checks what URSSAF will receive and sends it (step 2 of 2)."""
     client = get_client_for_provider(request, code)
     detail_url = reverse("provider:client_detail", args=[client.code])
@@ -145,7 +145,7 @@ def provider_confirm(request: HttpRequest, code) -> HttpResponse:
 
 @provider_required
 @require_POST
-def provider_register_many(request: HttpRequest) -> HttpResponse:
+def provider_register_many(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Register the selected clients whose records are complete, each on its own."""
     codes = set(request.POST.getlist("clients"))
     if not codes:
@@ -175,7 +175,7 @@ def provider_register_many(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, client: Client, *, confirm_url: str, back_url: str
+    request: AuthenticatedHttpRequest, client: Client, *, confirm_url: str, back_url: str
 ) -> HttpResponse:
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])
@@ -202,7 +202,7 @@ def _confirmed_key(client: Client) -> str:
     return f"ai_email_confirmed:{client.code}"
 
 
-def _email_initial(request: HttpRequest, client: Client) -> dict:
+def _email_initial(request: AuthenticatedHttpRequest, client: Client) -> dict:
     """The e-mail the form starts with: the address the client logs in with when she fills it
     herself (the record may hold an older one), confirmed already when she comes back from
     the review."""
@@ -214,7 +214,12 @@ def _email_initial(request: HttpRequest, client: Client) -> dict:
 
 
 def _confirm_page(
-    request: HttpRequest, client: Client, *, origin: AIOrigin, form_url: str, done_url: str
+    request: AuthenticatedHttpRequest,
+    client: Client,
+    *,
+    origin: AIOrigin,
+    form_url: str,
+    done_url: str,
 ) -> HttpResponse:
     if client.ai_status not in STARTABLE:
         messages.info(request, START_REFUSED[client.ai_status])

@@ -37,7 +37,7 @@ def guarantee_status() -> dict:
 
     from urssaf.guarantee import rules
     from urssaf.payments.models import PaymentRequest, RequestState
-    from urssaf.payments.triage import PaymentBucket
+    from urssaf.payments.triage_table import PaymentBucket
 
     today = timezone.localdate()
     changelist = reverse("admin:urssaf_paymentrequest_changelist")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -71,7 +72,7 @@ class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         # Every field: the staff act through the buttons and actions, which call the services.
-        return tuple(name for _, options in self.fieldsets for name in options["fields"])
+        return tuple(flatten_fieldsets(self.fieldsets or ()))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -94,7 +95,8 @@ class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
     @admin.display(description="catégorie", ordering="triage_bucket")
     def bucket(self, obj: TriageRecord) -> str:
-        return obj.get_triage_bucket_display() or "—"
+        # Each domain's concrete field has its choices, hence this method.
+        return obj.get_triage_bucket_display() or "—"  # type: ignore[attr-defined]
 
     @admin.display(description="codes")
     def codes(self, obj: TriageRecord) -> str:

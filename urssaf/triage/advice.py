@@ -7,7 +7,6 @@ goes to its "unknown" advice, in a bucket for a human to read, never a guessed o
 """
 
 from dataclasses import dataclass
-from enum import Enum
 
 # The portal's own causes, recorded like URSSAF codes so the tables drive everything.
 PORTAL_CHECK = "CONTROLE_PORTAIL"  # a portal check failed when sending: nothing was sent
@@ -29,7 +28,7 @@ class Bucket:
 class Advice:
     """What one code means: its bucket, what the staff should understand and tell the client."""
 
-    bucket: Enum
+    bucket: str  # one of the domain's bucket choices (a TextChoices member is a str)
     explanation: str
     client_advice: str = ""
 
@@ -39,9 +38,9 @@ class AdviceTable:
     """One domain's triage table: buckets in priority order, advice per code."""
 
     # Every bucket, in the order the admin home lists them.
-    buckets: dict[Enum, Bucket]
+    buckets: dict[str, Bucket]
     # When URSSAF returns several codes, the first problem to fix wins.
-    priority: tuple[Enum, ...]
+    priority: tuple[str, ...]
     advice: dict[str, Advice]
     unknown: Advice
 
@@ -49,7 +48,7 @@ class AdviceTable:
         """Return the advice for one code; an unknown code gets the table's "unknown" one."""
         return self.advice.get(code, self.unknown)
 
-    def bucket_for(self, codes: list[str]) -> Enum:
+    def bucket_for(self, codes: list[str]) -> str:
         """Return the bucket of a failure: the highest-priority bucket among its codes."""
         buckets = {self.advice_for(code).bucket for code in codes} or {self.unknown.bucket}
         return next(bucket for bucket in self.priority if bucket in buckets)

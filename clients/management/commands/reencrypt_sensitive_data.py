@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{model._meta.label}: {count} keyed hash(es) recomputed")
 
 
-def _hashed_fields():
+def _hashed_fields() -> dict:
     hashed: dict = {}
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]

@@ -247,7 +247,7 @@ def _draft(create, provider, client, start: dt.date, end: dt.date, natures: dict
 
 def _lines(start: dt.date, end: dt.date, natures: dict, rng) -> list[LineData]:
     by_slug = {n.slug: n for n in ServiceNature.objects.filter(slug__in=natures)}
-    lines = []
+    lines: list[LineData] = []
     for slug, price in natures.items():
         if lines and rng.random() < 0.5:
             continue

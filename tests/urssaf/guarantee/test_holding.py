@@ -18,9 +18,9 @@ from urssaf.exceptions import PermanentUrssafError, UrssafErrorDetail
 from urssaf.guarantee import rules, services
 from urssaf.models import EventKind, PaymentRequest, RequestState, TriageState
 from urssaf.payments import services as payment_services
-from urssaf.payments import triage
+from urssaf.payments import triage_table as triage
 from urssaf.payments.services.held import payment_requests_release_held
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments.triage_table import PaymentBucket
 
 from ...factories import nature
 from ..conftest import AI_PERIOD

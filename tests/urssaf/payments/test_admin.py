@@ -16,7 +16,7 @@ from invoices.models import Invoice, InvoiceStatus
 from urssaf.models import PaymentRequest, RequestState, TriageState
 from urssaf.payments import services as urssaf_services
 from urssaf.payments.services import ordinary_payment_refusal
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments.triage_table import PaymentBucket
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from audit.services import audit_trail
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMode, Payout, PayoutStatus
 from invoices.services import amount_paid, payouts
 from urssaf.models import EventKind, PaymentRequest, RequestState
-from urssaf.payments import services, triage
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments import services, triage_table
+from urssaf.payments.triage_table import PaymentBucket
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_a_contest_shows_the_reason_and_reaches_the_provider_and_the_staff(
         "Seulement 2 h",
     )
     assert contested.triage_bucket == PaymentBucket.INVOICE_DATA
-    assert contested.error_codes == [triage.CONTESTED]
+    assert contested.error_codes == [triage_table.CONTESTED]
     assert contested.next_poll_at is None  # 40 is final
     [message] = mail.outbox
     assert message.to == [carol.user.email]

@@ -19,11 +19,11 @@ from urssaf import api as urssaf_api
 from urssaf.exceptions import TransientUrssafError
 from urssaf.models import EventKind, PaymentRequest, RequestState
 from urssaf.payloads import PaymentRequestInfo, Rejection, SearchResult, Transfer
-from urssaf.payments import schedule, services, statuses, triage
+from urssaf.payments import schedule, services, statuses, triage_table
 from urssaf.payments import services as urssaf_services
 from urssaf.payments.services import polling
 from urssaf.payments.timeline import transfer_text
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments.triage_table import PaymentBucket
 
 NOW = dt.datetime(2026, 3, 17, 9, 0, tzinfo=dt.UTC)
 MIN, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
@@ -272,7 +272,7 @@ def test_an_unknown_status_is_stored_as_is_and_raised_to_the_staff(requests_at_u
     request.refresh_from_db()
     assert (request.status_code, request.status_label) == ("999", "Nouveau statut URSSAF")
     assert request.triage_bucket == PaymentBucket.OTHER
-    assert request.error_codes == [triage.UNKNOWN_STATUS]
+    assert request.error_codes == [triage_table.UNKNOWN_STATUS]
     assert request.next_poll_at is not None
 
 
@@ -307,7 +307,7 @@ def test_a_request_urssaf_no_longer_finds_goes_to_triage_after_three_cycles(
 
     request.refresh_from_db()
     assert request.missing_polls == polling.MISSING_LIMIT
-    assert request.error_codes == [triage.NOT_FOUND]
+    assert request.error_codes == [triage_table.NOT_FOUND]
 
 
 @pytest.mark.django_db

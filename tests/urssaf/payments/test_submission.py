@@ -15,11 +15,11 @@ from urssaf import api as urssaf_api
 from urssaf import tasks
 from urssaf.exceptions import PermanentUrssafError, TransientUrssafError
 from urssaf.models import EventKind, PaymentRequest, RequestState, TriageState
-from urssaf.payments import services, triage
+from urssaf.payments import services, triage_table
 from urssaf.payments import services as urssaf_services
 from urssaf.payments.demande import build_payment_request
 from urssaf.payments.services import submission
-from urssaf.payments.triage import PaymentBucket
+from urssaf.payments.triage_table import PaymentBucket
 
 from ...factories import ClientFactory
 
@@ -246,7 +246,7 @@ def test_a_doublon_of_another_invoice_goes_to_triage_to_be_renumbered(
 
     request = only_request(invoice)
     assert request.state == RequestState.FAILED
-    assert request.error_codes == [triage.DUPLICATE_ELSEWHERE]
+    assert request.error_codes == [triage_table.DUPLICATE_ELSEWHERE]
     assert request.triage_bucket == PaymentBucket.INVOICE_DATA
 
 
@@ -261,7 +261,7 @@ def test_an_expired_mandate_goes_to_the_client_account_queue_then_is_resent_once
     assert request.state == RequestState.FAILED
     assert request.error_codes == ["ERR_MANDAT_ECHU"]
     assert request.triage_bucket == PaymentBucket.CLIENT_ACCOUNT
-    [(_, advice)] = triage.TABLE.explain(request.error_codes)
+    [(_, advice)] = triage_table.TABLE.explain(request.error_codes)
     assert advice.explanation == "Le mandat de prélèvement SEPA du client a expiré."
 
     sandbox.renew_mandate(ai_alice.urssaf_id_client)
@@ -327,7 +327,7 @@ def test_urssaf_unavailable_at_every_attempt_goes_to_the_unavailable_bucket(
 
     request = only_request(invoice)
     assert request.state == RequestState.FAILED
-    assert request.error_codes[0] == triage.URSSAF_UNAVAILABLE
+    assert request.error_codes[0] == triage_table.URSSAF_UNAVAILABLE
     assert request.triage_bucket == PaymentBucket.UNAVAILABLE
 
 
@@ -361,7 +361,7 @@ def test_the_checks_run_again_when_sending_and_stop_a_request_gone_wrong_since(
 
     request = only_request(invoice)
     assert request.state == RequestState.FAILED
-    assert request.error_codes == [triage.PORTAL_CHECK]
+    assert request.error_codes == [triage_table.PORTAL_CHECK]
     assert request.errors[0]["message"].startswith("l'intervenant n'a pas de SIRET valide")
     assert submissions(sandbox, invoice) == 0
 
@@ -381,5 +381,5 @@ def test_an_invoice_whose_payload_cannot_be_built_is_refused_alone(
 
     assert services.payment_requests_submit_ready() == 1
     assert only_request(broken).state == RequestState.FAILED
-    assert only_request(broken).error_codes == [triage.PORTAL_CHECK]
+    assert only_request(broken).error_codes == [triage_table.PORTAL_CHECK]
     assert only_request(fine).state == RequestState.SUBMITTED

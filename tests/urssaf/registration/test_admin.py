@@ -14,8 +14,8 @@ from django.utils import timezone
 from audit.services import audit_trail
 from clients.models import AIStatus, Client
 from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState, TriageState
-from urssaf.registration import triage as ai_triage
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration import triage_table as ai_triage
+from urssaf.registration.triage_table import RegistrationBucket
 
 from ...factories import ClientFactory
 from .conftest import IBAN, dgfip_identity, make_ready

@@ -19,8 +19,8 @@ from urssaf.exceptions import PermanentUrssafError
 from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState, TriageState
 from urssaf.payloads import ClientStatus
 from urssaf.registration import services
-from urssaf.registration import triage as ai_triage
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration import triage_table as ai_triage
+from urssaf.registration.triage_table import RegistrationBucket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("urssaf_settings")]
 

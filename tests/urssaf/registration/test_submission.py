@@ -17,8 +17,8 @@ from sandbox.faults import FaultInjector
 from sandbox.identity import DEMO_CLIENTS_FILE as DEMO_CLIENTS
 from urssaf.models import AIOrigin, AIRegistration, AIRegistrationState, TriageState
 from urssaf.registration import services
-from urssaf.registration import triage as ai_triage
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration import triage_table as ai_triage
+from urssaf.registration.triage_table import RegistrationBucket
 
 from ...factories import ClientFactory
 from .conftest import IBAN, dgfip_identity, make_ready

@@ -2,8 +2,8 @@
 
 import pytest
 
-from urssaf.registration import triage as ai_triage
-from urssaf.registration.triage import RegistrationBucket
+from urssaf.registration import triage_table as ai_triage
+from urssaf.registration.triage_table import RegistrationBucket
 
 # Every code shared/urssaf/API.md §6 lists for POST /particulier (P), GET /particulier (G),
 # both endpoints (P/D) or any endpoint, and the link statuses of §4 that end a registration.

@@ -21,15 +21,15 @@ from ... import tasks
 from ...exceptions import UrssafErrorDetail
 from ...guarantee import rules
 from ...triage.models import OPEN_TRIAGE_STATES, TriageState
-from .. import triage
+from .. import triage_table
 from ..models import EventKind, PaymentRequest, RequestState
 from .common import audit_request, record_event
 
 logger = logging.getLogger(__name__)
 
 REASON_CODES = {
-    rules.DEPOSIT: triage.GUARANTEE_DEPOSIT,
-    rules.OVER_THRESHOLD: triage.GUARANTEE_THRESHOLD,
+    rules.DEPOSIT: triage_table.GUARANTEE_DEPOSIT,
+    rules.OVER_THRESHOLD: triage_table.GUARANTEE_THRESHOLD,
 }
 HOLD_MESSAGE = "Retenue, non envoyée : garantie financière requise et absente."
 RELEASE_MESSAGE = "Garantie financière en cours de validité : demande remise dans la file d'envoi."
@@ -41,7 +41,7 @@ def hold_error(invoice: Invoice, day) -> UrssafErrorDetail | None:
     if not reason:
         return None
     code = REASON_CODES[reason]
-    return UrssafErrorDetail(code=code, message=triage.TABLE.advice_for(code).explanation)
+    return UrssafErrorDetail(code=code, message=triage_table.TABLE.advice_for(code).explanation)
 
 
 def hold(request: PaymentRequest, error: UrssafErrorDetail, now: datetime) -> None:
@@ -62,7 +62,7 @@ def _releasable(guarantee_changed_at: datetime) -> Q:
     recorded or changed (sending again with nothing new would be refused again, every hour)."""
     refused_for_guarantee = Q(
         state=RequestState.FAILED,
-        triage_bucket=triage.PaymentBucket.GUARANTEE,
+        triage_bucket=triage_table.PaymentBucket.GUARANTEE,
         triage_state__in=OPEN_TRIAGE_STATES,
         triage_since__lt=guarantee_changed_at,
     )

@@ -30,7 +30,7 @@ from invoices.services import reversals
 from invoices.services.payouts import PAYOUT_TARGET
 
 from ...exceptions import UrssafErrorDetail
-from .. import triage
+from .. import triage_table
 from ..models import URSSAF_PAYS, EventKind, PaymentRequest
 from ..schedule import PARIS
 from ..statuses import status_info
@@ -142,7 +142,7 @@ def _record_payment(request: PaymentRequest, invoice: Invoice, amount: Decimal) 
 
 
 def _mismatch(request: PaymentRequest, amount: Decimal, reason: str) -> None:
-    detail = UrssafErrorDetail(code=triage.AMOUNT_MISMATCH, message=reason)
+    detail = UrssafErrorDetail(code=triage_table.AMOUNT_MISMATCH, message=reason)
     triage_now(request, [detail], timezone.now())
     logger.warning("Request %s: URSSAF paid %s, not booked (%s)", request.pk, amount, reason)
 

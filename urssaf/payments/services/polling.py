@@ -20,17 +20,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import cast
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Field, Value, When
 from django.utils import timezone
 
 from ... import api
 from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErrorDetail
 from ...payloads import PaymentRequestInfo
-from .. import schedule, triage
+from .. import schedule, triage_table
 from ..models import EventKind, PaymentRequest, PaymentRequestEvent, RequestState
 from ..statuses import CONTESTED_CODES, FAILED_CODES, Money, rejection_info, status_info
 from . import money
@@ -325,7 +326,7 @@ def _write(requests: list[PaymentRequest], names: list[str]) -> None:
     """
     values = {}
     for name in names:
-        field = PaymentRequest._meta.get_field(name)
+        field = cast(Field, PaymentRequest._meta.get_field(name))  # a column of the request
         distinct = {getattr(request, field.attname) for request in requests}
         if len(distinct) == 1:
             values[name] = distinct.pop()
@@ -344,18 +345,18 @@ def _write(requests: list[PaymentRequest], names: list[str]) -> None:
 def _react(request: PaymentRequest, change: Change) -> None:
     """Run what a change calls for: triage, e-mails to the provider, the payment's books."""
     if request.missing_polls == MISSING_LIMIT:
-        _triage(request, triage.NOT_FOUND, "La demande n'est plus trouvée par l'URSSAF.")
+        _triage(request, triage_table.NOT_FOUND, "La demande n'est plus trouvée par l'URSSAF.")
     if not change.status_changed:
         return
     code, info = change.new_code, status_info(change.new_code)
     if not info.known:
-        _triage(request, triage.UNKNOWN_STATUS, f"Statut {code} « {request.status_label} ».")
+        _triage(request, triage_table.UNKNOWN_STATUS, f"Statut {code} « {request.status_label} ».")
     if code in CONTESTED_CODES:
         reason = rejection_info(request.rejection_code).label if request.rejection_code else ""
-        _triage(request, triage.CONTESTED, f"{reason} {request.rejection_comment}".strip())
+        _triage(request, triage_table.CONTESTED, f"{reason} {request.rejection_comment}".strip())
         email_on_commit("contested", request)
     if code in FAILED_CODES:
-        _triage(request, triage.DEBIT_REFUSED, info.label)
+        _triage(request, triage_table.DEBIT_REFUSED, info.label)
         email_on_commit("debit_failed", request)
         email_on_commit("debit_refused", request)
     _catch_up(request)

@@ -32,7 +32,7 @@ from ... import api, tasks
 from ...backoff import STALE_CLAIM, retry_delay
 from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErrorDetail
 from ...payloads import PaymentRequestInfo, SubmissionResult
-from .. import schedule, triage
+from .. import schedule, triage_table
 from ..demande import build_payment_request, invoice_problems
 from ..models import EventKind, PaymentRequest, RequestState
 from . import held
@@ -156,7 +156,7 @@ def _still_valid(request: PaymentRequest) -> bool:
     problems = invoice_problems(request.invoice)
     if not problems:
         return True
-    errors = [UrssafErrorDetail(code=triage.PORTAL_CHECK, message=p) for p in problems]
+    errors = [UrssafErrorDetail(code=triage_table.PORTAL_CHECK, message=p) for p in problems]
     _record_refusal(request, errors)
     return False
 
@@ -171,7 +171,7 @@ def _payloads(requests: list[PaymentRequest]) -> tuple[list[PaymentRequest], lis
         try:
             payloads.append(build_payment_request(request.invoice))
         except ValueError as exc:
-            detail = UrssafErrorDetail(code=triage.PORTAL_CHECK, message=str(exc)[:500])
+            detail = UrssafErrorDetail(code=triage_table.PORTAL_CHECK, message=str(exc)[:500])
             _record_refusal(request, [detail])
             continue
         built.append(request)
@@ -216,7 +216,7 @@ def _apply_results(requests: list[PaymentRequest], results: list[SubmissionResul
         elif result.accepted:
             _record_accepted(request, result)
             accepted += 1
-        elif triage.DUPLICATE in {error.code for error in result.errors}:
+        elif triage_table.DUPLICATE in {error.code for error in result.errors}:
             duplicates.append(request)
         else:
             _record_refusal(request, list(result.errors) or [_statut_error(result)])
@@ -273,7 +273,7 @@ def _is_ours(request: PaymentRequest, info: PaymentRequestInfo) -> bool:
 def _duplicate_error(request: PaymentRequest, info: PaymentRequestInfo | None) -> UrssafErrorDetail:
     where = f" (demande {info.request_id}, client {info.id_client})" if info else ""
     return UrssafErrorDetail(
-        code=triage.DUPLICATE_ELSEWHERE,
+        code=triage_table.DUPLICATE_ELSEWHERE,
         message=f"Le n° {request.invoice_number} est déjà utilisé à l'URSSAF{where}.",
     )
 
@@ -371,7 +371,7 @@ def _release(requests: list[PaymentRequest], error: TransientUrssafError | None)
     for request in requests:
         if error is not None and request.attempts >= MAX_SEND_ATTEMPTS:
             unavailable = UrssafErrorDetail(
-                code=triage.URSSAF_UNAVAILABLE, message=str(error)[:500]
+                code=triage_table.URSSAF_UNAVAILABLE, message=str(error)[:500]
             )
             _record_refusal(request, [unavailable, *error.errors])
             continue

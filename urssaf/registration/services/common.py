@@ -12,7 +12,7 @@ from invoices.services.mandates import mandates_flag_to_stop
 
 from ... import tasks
 from ...payloads import ClientStatus
-from .. import triage
+from .. import triage_table
 from ..models import AIRegistration, AIRegistrationState
 
 
@@ -70,13 +70,14 @@ def fail_client(client: Client, codes: list[str], *, action: str, now: datetime)
         by=None,
         action=action,
         ai_failed_at=now,
-        ai_status_note=triage.TABLE.failure_note(codes),
+        ai_status_note=triage_table.TABLE.failure_note(codes),
     )
 
 
 def notify_failure(registration: AIRegistration) -> None:
     """Tell the client what to check, unless the cooperative fixes it alone (URSSAF down)."""
-    if registration.bucket_advice.notify_client:
+    # Called once the failure is triaged: the registration has its bucket.
+    if registration.bucket_advice.notify_client:  # type: ignore[union-attr]
         email_on_commit("failed", registration)
 
 

@@ -22,7 +22,7 @@ from ...backoff import STALE_CLAIM
 from ...exceptions import PermanentUrssafError, UrssafErrorDetail
 from ...payloads import ClientStatus
 from ...triage.models import TriageState
-from .. import triage
+from .. import triage_table
 from ..models import AIRegistration, AIRegistrationState
 from .common import email_on_commit, fail_client, mark_active, notify_failure, set_ai_status
 
@@ -32,9 +32,9 @@ logger = logging.getLogger(__name__)
 REMINDERS = ((timedelta(days=5), "reminded_5d_at"), (timedelta(days=2), "reminded_2d_at"))
 # Link statuses that end the wait without activation (API.md §4).
 ENDING_LINK_CODES = (
-    triage.LINK_NOT_FINALISED,
-    triage.LINK_BLOCKED,
-    triage.LINK_MANDATE_EXPIRED,
+    triage_table.LINK_NOT_FINALISED,
+    triage_table.LINK_BLOCKED,
+    triage_table.LINK_MANDATE_EXPIRED,
 )
 # A pending attempt this old has outlived every retry of its task: the task was lost.
 LOST_PENDING = timedelta(hours=2)
@@ -69,7 +69,7 @@ def ai_activation_poll(*, client_id: int) -> str:
     try:
         status = api.get_client_status(id_client=client.urssaf_id_client)
     except PermanentUrssafError as exc:
-        if exc.has_code(triage.ASSOCIATION_NOT_FOUND):
+        if exc.has_code(triage_table.ASSOCIATION_NOT_FOUND):
             # The client refused or broke the association in their URSSAF space.
             return _end_wait(client_id, list(exc.errors))
         # Credentials or contract trouble is ours, not the client's: keep waiting (our own
@@ -97,7 +97,8 @@ def _apply_status(client_id: int, status: ClientStatus) -> str:
 
 
 def _overdue(client: Client) -> bool:
-    return timezone.now() - client.ai_awaiting_since >= AI_ACTIVATION_LINK_VALIDITY
+    # Only called on a client awaiting activation: ai_awaiting_since is set.
+    return timezone.now() - client.ai_awaiting_since >= AI_ACTIVATION_LINK_VALIDITY  # type: ignore[operator]
 
 
 def _expire_if_overdue(client_id: int) -> str:
@@ -105,8 +106,8 @@ def _expire_if_overdue(client_id: int) -> str:
     client = Client.objects.get(pk=client_id)
     if client.ai_status != AIStatus.AWAITING_ACTIVATION or not _overdue(client):
         return client.ai_status
-    days = (timezone.now() - client.ai_awaiting_since).days
-    expired = UrssafErrorDetail(triage.ACTIVATION_EXPIRED, f"En attente depuis {days} jours")
+    days = (timezone.now() - client.ai_awaiting_since).days  # type: ignore[operator]  # as above
+    expired = UrssafErrorDetail(triage_table.ACTIVATION_EXPIRED, f"En attente depuis {days} jours")
     return _end_wait(client_id, [expired])
 
 

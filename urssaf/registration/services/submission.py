@@ -25,7 +25,7 @@ from ...exceptions import PermanentUrssafError, TransientUrssafError, UrssafErro
 from ...nomenclature import ClientLinkStatus
 from ...payloads import ClientStatus
 from ...triage.models import OPEN_TRIAGE_STATES, TriageState
-from .. import triage
+from .. import triage_table
 from ..models import AIOrigin, AIRegistration, AIRegistrationState
 from ..particulier import build_particulier, summary
 from ..rules import START_REFUSED, STARTABLE, eligibility_errors
@@ -151,7 +151,7 @@ def ai_registrations_retry(
     resent, skipped = [], []
     for registration in registrations:
         if (
-            registration.triage_bucket != triage.RegistrationBucket.RETRY
+            registration.triage_bucket != triage_table.RegistrationBucket.RETRY
             or not registration.is_in_triage
         ):
             skipped.append(registration)
@@ -185,7 +185,7 @@ def ai_registration_send(*, registration_id: int) -> AIRegistration | None:
         return _record_failure(registration_id, list(exc.errors) or [_detail_of(exc)])
     except ValidationError as exc:
         # The record changed since the start into something URSSAF would refuse: not sent.
-        checks = [UrssafErrorDetail(triage.PORTAL_CHECK, message) for message in exc.messages]
+        checks = [UrssafErrorDetail(triage_table.PORTAL_CHECK, message) for message in exc.messages]
         return _record_failure(registration_id, checks)
     return _record_success(registration_id, status)
 
@@ -226,7 +226,7 @@ def _register(registration: AIRegistration) -> ClientStatus:
         id_client = api.register_client(particulier)
     except PermanentUrssafError as exc:
         # Registered with us already (pending or active): URSSAF says so instead of answering.
-        existing = _linked_status(client) if exc.has_code(triage.ALREADY_LINKED) else None
+        existing = _linked_status(client) if exc.has_code(triage_table.ALREADY_LINKED) else None
         if existing is None:
             raise
         return existing
@@ -256,8 +256,9 @@ def _record_success(registration_id: int, status: ClientStatus) -> AIRegistratio
     taken = Client.objects.filter(urssaf_id_client=status.id_client).exclude(pk=client.pk)
     if taken.exists():
         detail = UrssafErrorDetail(
-            code=triage.DUPLICATE_ID_CLIENT,
-            message=f"idClient déjà attribué à la fiche de {taken.first().full_name}",
+            code=triage_table.DUPLICATE_ID_CLIENT,
+            # taken.exists() just said there is one.
+            message=f"idClient déjà attribué à la fiche de {taken.first().full_name}",  # type: ignore[union-attr]
         )
         return _record_failure(registration_id, [detail])
     now = timezone.now()
@@ -304,7 +305,7 @@ def ai_registration_give_up(
 
     Returns the failed attempt, or None when it was not waiting for a retry any more.
     """
-    unavailable = UrssafErrorDetail(code=triage.URSSAF_UNAVAILABLE, message=str(error)[:500])
+    unavailable = UrssafErrorDetail(code=triage_table.URSSAF_UNAVAILABLE, message=str(error)[:500])
     # Claimed like a send, so a late duplicate task cannot send it while it is being closed.
     claimed = AIRegistration.objects.filter(
         pk=registration_id, state=AIRegistrationState.PENDING

@@ -37,7 +37,7 @@ DUPLICATE_ID_CLIENT = "IDCLIENT_DEJA_ATTRIBUE"
 ASSOCIATION_NOT_FOUND = "ERR_RECHERCHE_PARTICULIER"
 
 
-BUCKETS: dict[RegistrationBucket, Bucket] = {
+BUCKETS: dict[str, Bucket] = {  # RegistrationBucket → its presentation
     RegistrationBucket.IDENTITY: Bucket(
         label=RegistrationBucket.IDENTITY.label,
         explanation=(
