@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from clients.models import VatReturnFrequency
 from clients.validators import validate_vat_number, vat_number_for
-from invoices.views.pdf import invoice_document_context
+from urssaf.payments.selectors import invoice_context as invoice_document_context
 
 from ..invoices.conftest import pdf_text
 

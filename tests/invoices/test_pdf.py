@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from invoices import services
 from invoices.models import PaymentMode
 from invoices.services import LineData
-from invoices.views.pdf import invoice_document_context
+from urssaf.payments.selectors import invoice_context as invoice_document_context
 
 from ..factories import nature
 

@@ -13,7 +13,7 @@ from invoices.attestations.figures import compute_figures
 from invoices.models import Invoice, InvoiceStatus, PaymentMode, Payout, PayoutStatus
 from invoices.services import payouts
 from invoices.services.reversals import payment_reverse
-from invoices.views.pdf import invoice_document_context
+from urssaf.payments.selectors import invoice_context as invoice_document_context
 
 from .conftest import at_noon, bill, pay, work
 
