@@ -66,10 +66,11 @@ def test_every_audit_action_written_by_the_code_has_a_french_label():
 
     root = Path(settings.BASE_DIR)
     literal = re.compile(
-        r"""["']((?:ai|client|invoice|payout|urssaf|user)\.[a-z_]+(?:\.[a-z_]+)*)["']"""
+        r"""["']((?:ai|books|client|credit_note|evidence_pack|invoices?|payout|urssaf|user)"""
+        r"""\.[a-z_]+(?:\.[a-z_]+)*)["']"""
     )
     written = set()
-    for app in ("audit", "clients", "invoices", "urssaf"):
+    for app in ("audit", "books", "clients", "invoices", "urssaf"):
         for path in (root / app).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "audit" in text:
