@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -117,8 +118,9 @@ class Ledger:
         client = self._client(document.client)
         lines = [Line(self.chart["clients"], debit=document.total_ttc, aux=client)]
         lines += [Line(account, credit=amount) for account, amount in credits.items()]
-        day = document.issue_date
-        return Entry("VT", day, document.number, day, f"{label} {document.client.last_name}", lines)
+        # Only issued documents are sold: dated and numbered (constraint *_issued_has_number).
+        day, number = cast(dt.date, document.issue_date), cast(str, document.number)
+        return Entry("VT", day, number, day, f"{label} {document.client.last_name}", lines)
 
     def sales(self) -> list[Entry]:
         invoices = (
@@ -219,8 +221,10 @@ class Ledger:
                 Line(self.chart["clients"], debit=refund.amount, aux=self._client(note.client)),
                 Line(self.chart.receipt(refund.mode), credit=refund.amount),
             ]
-            label = f"Remboursement {refund.get_mode_display().lower()} avoir {note.number}"
-            entries.append(Entry("EN", day, note.number, day, label, lines))
+            # A refunded credit note is issued, hence numbered (creditnote_issued_has_number).
+            number = cast(str, note.number)
+            label = f"Remboursement {refund.get_mode_display().lower()} avoir {number}"
+            entries.append(Entry("EN", day, number, day, label, lines))
         return entries
 
     # -- providers -----------------------------------------------------------------------

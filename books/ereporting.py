@@ -15,6 +15,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -199,8 +200,10 @@ def receipts(start: dt.date, end: dt.date) -> list[Receipt]:
     )
     for refund in refunds.prefetch_related("credit_note__lines").order_by("refunded_on", "pk"):
         note = refund.credit_note
+        # A credit note cancels an issued invoice, hence numbered (invoice_issued_has_number).
+        number = cast(str, note.invoice.number)
         for rate, share in _split_by_rate(note, refund.amount):
-            out.append(Receipt(refund.refunded_on, note.invoice.number, refund.mode, rate, -share))
+            out.append(Receipt(refund.refunded_on, number, refund.mode, rate, -share))
     return out
 
 

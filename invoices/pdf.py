@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.template.loader import get_template, render_to_string
+from django.template import Engine
+from django.template.loader import render_to_string
 
 BASE_STYLESHEET = "pdf/print_base.css"
 # Relative URLs in the stylesheets (the fonts) resolve against the static folder.
@@ -51,7 +52,7 @@ def _release_renderer() -> None:
 
 def stylesheet_source(name: str) -> str:
     """The text of the print stylesheet `name`, found like a template (e.g. pdf/print_base.css)."""
-    return get_template(name).template.source
+    return Engine.get_default().get_template(name).source
 
 
 def stylesheets_for(extra: tuple[str, ...] = ()) -> tuple[str, ...]:

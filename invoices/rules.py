@@ -246,8 +246,11 @@ def _not_future(s: Subject) -> list[str]:
     begin, _ = employment_window(s.period_start, s.period_end, active_since=since, now=s.now)
     if begin <= floor_minute(s.now):
         return []
+    # No activation yet here means a period starting today just after midnight in Paris (UTC's
+    # midnight still ahead): the moment shown is then now, as timezone.localtime(None) gave.
+    moment = fmt_moment(since if since is not None else timezone.now())
     return [
-        f"l'avance immédiate du client n'est active que depuis le {fmt_moment(since)} : "
+        f"l'avance immédiate du client n'est active que depuis le {moment} : "
         "une prestation de ce jour part à l'URSSAF à partir de la minute suivante ; "
         "réessayez dans un instant."
     ]
@@ -350,17 +353,15 @@ def limits_on(day: dt.date) -> dict[int, NatureLimit] | None:
 
 def spent_in_year(*, client, year: int, natures, excluding=None) -> dict[int, Decimal]:
     """Return, per nature, the TTC of the client's invoices of `year` issued or paid."""
-    rows = (
-        InvoiceLine.objects.filter(
-            invoice__client=client,
-            invoice__status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PAID],
-            invoice__period_start__year=year,
-            nature__in=natures,
-        )
-        .exclude(invoice__pk=getattr(excluding, "pk", None))
-        .values("nature")
-        .annotate(total=Sum("total_ttc"))
+    lines = InvoiceLine.objects.filter(
+        invoice__client=client,
+        invoice__status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PAID],
+        invoice__period_start__year=year,
+        nature__in=natures,
     )
+    if excluding is not None:
+        lines = lines.exclude(invoice__pk=excluding.pk)
+    rows = lines.values("nature").annotate(total=Sum("total_ttc"))
     return {row["nature"]: row["total"] for row in rows}
 
 

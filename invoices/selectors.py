@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from .models import Invoice, InvoiceStatus, Payment, Payout, Quote
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 
 
 def scalar(rows, aggregate, default=0) -> Expression:
@@ -49,10 +49,10 @@ def provider_month_figures(start: dt.date, end: dt.date) -> dict[str, Expression
         .exclude(status=InvoiceStatus.CANCELLED)
         .values("provider")
     )
-    unpaid = invoices.filter(status=InvoiceStatus.ISSUED)
+    unpaid_invoices = invoices.filter(status=InvoiceStatus.ISSUED)
     # Annotated before values(), or the paid amount would become a GROUP BY column.
-    unpaid_with_paid = unpaid.with_amount_paid().values("provider")
-    unpaid = unpaid.values("provider")
+    unpaid_with_paid = unpaid_invoices.with_amount_paid().values("provider")
+    unpaid = unpaid_invoices.values("provider")
     payments = (
         Payment.objects.effective()
         .filter(invoice__provider=OuterRef("pk"))

@@ -81,15 +81,15 @@ def signup_open(request: HttpRequest, token: str) -> HttpResponse:
         repeated = _account_just_opened(request, invitation)
         if repeated is not None:  # a double click on "Créer mon espace"
             return _welcome(request, repeated)
-    if problem is not None:
-        return _link_problem(request, problem)
+    if invitation is None or problem is not None:  # no invitation: problem is UNKNOWN
+        return _link_problem(request, problem or LinkProblem.UNKNOWN)
     account = User(email=invitation.sent_to, role=Role.CLIENT)
     form = AccountPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.account_open(token=token, password=form.cleaned_data["new_password1"])
         except ValidationError as exc:  # the same link followed twice at once
-            return _link_problem(request, exc.code)
+            return _link_problem(request, exc.code or LinkProblem.UNKNOWN)  # always a code
         return _welcome(request, user)
     return render(
         request,

@@ -5,6 +5,8 @@ changes): here they are read-only, and issuing or cancelling runs the service fr
 (through urssaf.payments.services, which sends or protects what URSSAF pays).
 """
 
+from typing import ClassVar
+
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
@@ -22,6 +25,7 @@ from invoices.models import (
     InvoiceLine,
     InvoiceStatus,
     Payment,
+    ServiceLine,
     ServiceNature,
 )
 from invoices.templatetags.fr_format import euros
@@ -61,7 +65,7 @@ class BillingDocumentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     """What the admin of every kind of billing document shows alike."""
 
     pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
-    list_select_related = ("provider", "client")
+    list_select_related: ClassVar[tuple[str, ...]] = ("provider", "client")
     list_filter = ("status", "issue_date", "provider")
     search_fields = (
         "number",
@@ -82,7 +86,7 @@ class BillingDocumentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 class InvoiceLineInline(ReadOnlyInline):
-    model = InvoiceLine
+    model: type[ServiceLine] = InvoiceLine  # any kind's lines (the quotes' and credit notes' too)
     fields = (
         "service_date",
         "nature",
@@ -196,7 +200,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
         if obj.pk is None:
             return "—"
         parts = []
-        if obj.replaces_id:
+        if obj.replaces is not None:
             url = reverse("admin:invoices_invoice_change", args=[obj.replaces_id])
             parts.append(format_html('remplace <a href="{}">{}</a>', url, obj.replaces.number))
         credit_note = CreditNote.objects.filter(invoice=obj).first()
@@ -236,7 +240,9 @@ class InvoiceAdmin(BillingDocumentAdmin):
         self._run_service(request, queryset, InvoiceStatus.ISSUED, cancel, skipped, "annulée(s)")
 
     @admin.action(description="Préparer le dossier de preuves URSSAF", permissions=["view"])
-    def request_evidence_packs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+    def request_evidence_packs(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Invoice]
+    ) -> None:
         """One evidence pack per issued invoice selected (built in the background)."""
         count = 0
         for invoice in queryset.exclude(status=InvoiceStatus.DRAFT):

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import MandateStatus, PaymentMandate
 from invoices.services.mandates import mandate_confirm_stopped, mandates_flag_to_stop
@@ -74,7 +75,7 @@ class PaymentMandateAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     @admin.action(
         description="Confirmer l'arrêt (mandat arrêté à la banque ou chez le prestataire)"
     )
-    def confirm_stopped(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def confirm_stopped(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for mandate in queryset:
             mandate_confirm_stopped(mandate=mandate, by=request.user)
         self.message_user(

@@ -4,6 +4,8 @@ Payouts are opened by the services when an invoice is paid; here the staff see t
 (late ones first, flagged), mark them paid, or export a batch as a SEPA credit-transfer file.
 """
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -73,8 +75,9 @@ class SepaExportForm(forms.Form):
     def clean_debtor_iban(self) -> str:
         return self.cleaned_data["debtor_iban"].replace(" ", "").upper()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         bic = cleaned.get("debtor_bic", "").replace(" ", "").upper()
         if not bic and cleaned.get("debtor_iban"):
             bic = bic_of_iban(cleaned["debtor_iban"])
@@ -194,9 +197,9 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
                     payouts=queryset, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                batch = _batch_of_all(queryset)
-                if batch is not None:  # a double click: hand back the file the first one made
-                    return sepa_response(batch)
+                earlier = _batch_of_all(queryset)
+                if earlier is not None:  # a double click: hand back the file the first one made
+                    return sepa_response(earlier)
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
                 return None
             return sepa_response(batch)

@@ -8,7 +8,7 @@ from .billing import PERIOD, TOTALS, BillingDocumentAdmin, InvoiceLineInline, Re
 
 
 class QuoteLineInline(InvoiceLineInline):
-    model = QuoteLine  # type: ignore[assignment]  # the invoice's inline, for the quote's lines
+    model = QuoteLine
 
 
 @admin.register(Quote)

@@ -215,6 +215,9 @@ class ServiceLine(models.Model):
     total_tva = models.DecimalField("TVA", max_digits=10, decimal_places=2)
     total_ttc = models.DecimalField("total TTC", max_digits=10, decimal_places=2)
     position = models.PositiveSmallIntegerField(default=0)
+    # The unit price as printed (three decimals), set by invoices.printing for the templates;
+    # declared here for the type checker only.
+    unit_price_display: str
 
     class Meta:
         abstract = True

@@ -100,7 +100,7 @@ def invoice_credit(
         changes={"status": [old_status, InvoiceStatus.CANCELLED]},
         note=f"Avoir {credit_note.number}",
     )
-    if paid:
+    if refund is not None:  # given exactly when the client paid (_check_refund)
         _refund(credit_note, paid, refund, by)
     logger.info("Invoice %s cancelled by credit note %s", invoice.number, credit_note.number)
     return credit_note

@@ -65,9 +65,12 @@ def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) 
 def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[ServiceLine]:
     """Validate the document's lines and set its totals from them; nothing is saved yet."""
     link = type(document).line_link()
+    line_model = link.model
+    # Narrows the type: each kind's lines are a ServiceLine subclass (see BillingDocument).
+    assert issubclass(line_model, ServiceLine)
     objs = []
     for position, data in enumerate(lines):
-        line = link.model(**{link.name: document}, **vars(data), position=position)
+        line = line_model(**{link.name: document}, **vars(data), position=position)
         line.compute_totals()
         line.full_clean(exclude=[link.name])
         objs.append(line)
@@ -113,7 +116,7 @@ def copy_save(document: BillingDocument, source: BillingDocument) -> BillingDocu
     built = _build_lines(document, lines)
     document.full_clean()
     document.save()
-    type(document).line_link().model.objects.bulk_create(built)
+    type(document).line_link().model._default_manager.bulk_create(built)
     return document
 
 

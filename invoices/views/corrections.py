@@ -9,12 +9,13 @@ correction made and lands on the same draft.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients.access import AuthenticatedHttpRequest
 from clients.forms import add_service_errors
 from urssaf.payments import services as urssaf_services
 
@@ -39,7 +40,7 @@ def _payouts_note(invoice: Invoice) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invoice_correct(request: HttpRequest, code) -> HttpResponse:
+def invoice_correct(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """Cancel an invoice with a credit note, refund the client, prepare the corrected draft."""
     if not (request.user.is_provider or request.user.is_cooperative_staff):
         raise Http404  # clients see their invoices, but correcting them is not theirs to do

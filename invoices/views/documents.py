@@ -7,9 +7,10 @@ quotes.py); writes go through invoices.services, whose French refusals are shown
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import BaseStorage
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,17 +25,19 @@ from ..forms import LINES_PREFIX, BaseLineFormSet, DocumentHeaderForm, lines_ini
 from ..models import BillingDocument
 
 DocumentT = TypeVar("DocumentT", bound=BillingDocument)
+# Covariant: the invoices' screens are billing documents' screens (their fields are only read).
+KindT = TypeVar("KindT", bound=BillingDocument, covariant=True)
 
 
 @dataclass(frozen=True)
-class DocumentScreens:
+class DocumentScreens(Generic[KindT]):
     """One kind's provider screens: its model, forms, draft services, routes and messages."""
 
-    model: type[BillingDocument]
+    model: type[KindT]
     form: type[DocumentHeaderForm]
     formset: type[BaseLineFormSet]
-    create: Callable[..., BillingDocument]  # the draft services
-    update: Callable[..., BillingDocument]
+    create: Callable[..., KindT]  # the draft services
+    update: Callable[..., KindT]
     template: str
     detail: str  # the route of a document's page, which takes its code
     related: tuple[str, ...]  # what its pages show along with it (select_related)
@@ -67,13 +70,17 @@ def flash_once(request: HttpRequest, level: int, text: str) -> None:
     click's message is usually still pending (its page was never displayed)."""
     storage = messages.get_messages(request)
     pending = [str(message) for message in storage]
-    storage.used = False  # looking is not showing: keep them for the next page
+    if isinstance(storage, BaseStorage):  # a plain list only without the messages middleware
+        storage.used = False  # looking is not showing: keep them for the next page
     if text not in pending:
         messages.add_message(request, level, text)
 
 
 def bind_document_forms(
-    request: HttpRequest, provider: Provider, screens: DocumentScreens, **form_kwargs
+    request: HttpRequest,
+    provider: Provider,
+    screens: DocumentScreens[BillingDocument],
+    **form_kwargs,
 ) -> tuple[DocumentHeaderForm, BaseLineFormSet]:
     """Bind a document's header and lines; the lines are checked against the header's period."""
     form = screens.form(request.POST, provider=provider, **form_kwargs)
@@ -96,7 +103,9 @@ def preselected_client(request: HttpRequest, provider: Provider) -> Client | Non
         return None
 
 
-def _save(request, screens: DocumentScreens, document, form, formset) -> BillingDocument | None:
+def _save(
+    request, screens: DocumentScreens[BillingDocument], document, form, formset
+) -> BillingDocument | None:
     """Run the create or update service; on a refusal, show it on the form and return None."""
     provider = request.user.provider
     data = {**form.document_data(), "lines": formset.line_data()}
@@ -112,7 +121,7 @@ def _save(request, screens: DocumentScreens, document, form, formset) -> Billing
 
 def draft_form(
     request: AuthenticatedHttpRequest,
-    screens: DocumentScreens,
+    screens: DocumentScreens[BillingDocument],
     document: BillingDocument | None = None,
 ) -> HttpResponse:
     """The page that writes a new draft (`document` None) or edits one."""
@@ -144,12 +153,12 @@ def draft_form(
 
 def run_service(
     request: HttpRequest,
-    screens: DocumentScreens,
+    screens: DocumentScreens[DocumentT],
     code,
     service: Callable[..., object],
     success: str,
     then: str = "",
-    repeat: Callable[[BillingDocument], object] | None = None,
+    repeat: Callable[[DocumentT], object] | None = None,
     **kwargs,
 ) -> HttpResponse:
     """Run one service on a document from a button of its page.

@@ -3,12 +3,13 @@ built, download it. Only the staff reach the admin; the ZIP is served from here 
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.services import audit
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from . import services
@@ -70,7 +71,7 @@ class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return format_html('<a href="{}">Télécharger le ZIP</a>', url)
 
     @admin.action(description="Relancer la préparation des dossiers en échec", permissions=["view"])
-    def retry_failed(self, request: HttpRequest, queryset) -> None:
+    def retry_failed(self, request: AuthenticatedHttpRequest, queryset) -> None:
         retried = sum(services.evidence_pack_retry(pack=pack, by=request.user) for pack in queryset)
         if retried:
             self.message_user(request, f"{retried} dossier(s) relancé(s).", messages.SUCCESS)
@@ -88,7 +89,7 @@ class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def download_view(self, request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         pack = get_object_or_404(EvidencePack, pk=pk, status=PackStatus.DONE)

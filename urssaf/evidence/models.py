@@ -2,9 +2,13 @@
 
 import secrets
 import uuid
+from typing import TYPE_CHECKING, cast
 
 from django.db import models
 from django.db.models import F, Q
+
+if TYPE_CHECKING:
+    from clients.models import Client
 
 
 class PackStatus(models.TextChoices):
@@ -89,6 +93,8 @@ class EvidencePack(models.Model):
 
     @property
     def filename(self) -> str:
-        if self.invoice_id:
+        if self.invoice is not None:
             return f"dossier-urssaf-facture-{self.invoice.number}.zip"
-        return f"dossier-urssaf-{self.client.code}-{self.year}.zip"
+        # No invoice, hence a client and a year (constraint evidence_pack_one_subject).
+        client = cast("Client", self.client)
+        return f"dossier-urssaf-{client.code}-{self.year}.zip"

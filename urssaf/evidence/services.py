@@ -14,7 +14,8 @@ import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -64,7 +65,7 @@ def evidence_pack_submit(*, pack: EvidencePack, by: User) -> EvidencePack:
     pack.requested_by = by
     pack.status = PackStatus.PENDING
     pack.full_clean(exclude=["file"])
-    if pack.invoice_id and pack.invoice.status == InvoiceStatus.DRAFT:
+    if pack.invoice is not None and pack.invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError("Un brouillon n'a rien à prouver : choisissez une facture émise.")
     with transaction.atomic():
         pack.save()
@@ -114,8 +115,8 @@ class Evidence:
 def _invoice_chain(invoice: Invoice) -> list[Invoice]:
     """The invoice, the invoices it replaced and those that replace it, oldest first."""
     chain = [invoice]
-    while chain[0].replaces_id:
-        chain.insert(0, chain[0].replaces)
+    while (replaced := chain[0].replaces) is not None:
+        chain.insert(0, replaced)
     while (nxt := Invoice.objects.filter(replaces=chain[-1]).first()) is not None:
         chain.append(nxt)
     return [doc for doc in chain if doc.status != InvoiceStatus.DRAFT]
@@ -123,16 +124,18 @@ def _invoice_chain(invoice: Invoice) -> list[Invoice]:
 
 def _invoices_of(pack: EvidencePack) -> tuple[list[Invoice], Client, set[int]]:
     """Return the pack's invoices, its client and the years its attestations are taken from."""
-    if pack.invoice_id:
+    if pack.invoice is not None:
         invoices = _invoice_chain(pack.invoice)
-        years = {i.issue_date.year for i in invoices}
+        # No drafts in the chain: each has its date (constraint invoice_issued_has_number).
+        years = {cast(date, i.issue_date).year for i in invoices}
         years |= {
             p.year for p in Payment.objects.filter(invoice__in=invoices).dates("paid_on", "year")
         }
         return invoices, pack.invoice.client, years
-    year = pack.year
+    # No invoice, hence a client and a year (constraint evidence_pack_one_subject).
+    client, year = cast(Client, pack.client), cast(int, pack.year)
     invoices = list(
-        Invoice.objects.filter(client=pack.client)
+        Invoice.objects.filter(client=client)
         .exclude(status=InvoiceStatus.DRAFT)
         .filter(
             Q(issue_date__year=year)
@@ -142,7 +145,7 @@ def _invoices_of(pack: EvidencePack) -> tuple[list[Invoice], Client, set[int]]:
         .distinct()
         .order_by("issue_date", "number")
     )
-    return invoices, pack.client, {year}
+    return invoices, client, {year}
 
 
 def gather(pack: EvidencePack) -> Evidence:
@@ -365,7 +368,8 @@ def _audit_csv(evidence: Evidence) -> bytes:
             _local(e.created_at),
             e.object_repr,
             e.action,
-            e.actor.email if e.actor else "système",
+            # The actor's foreign key points at AUTH_USER_MODEL, clients.User.
+            cast(User, e.actor).email if e.actor else "système",
             e.note,
         ]
         for e in evidence.audit_entries
@@ -374,7 +378,8 @@ def _audit_csv(evidence: Evidence) -> bytes:
 
 
 def _trail_pdf(pack: EvidencePack, evidence: Evidence) -> bytes:
-    client = pack.client or pack.invoice.client
+    # A client, or else an invoice (constraint evidence_pack_one_subject).
+    client = pack.client or cast(Invoice, pack.invoice).client
     context = {
         "pack": pack,
         "client": client,

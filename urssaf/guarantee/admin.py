@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clients.access import AuthenticatedHttpRequest
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.templatetags.fr_format import euros
 
@@ -120,7 +121,7 @@ class FinancialGuaranteeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def download_view(self, request: HttpRequest, pk: int, which: str) -> FileResponse:
+    def download_view(self, request: AuthenticatedHttpRequest, pk: int, which: str) -> FileResponse:
         if not self.has_view_permission(request) or not request.user.is_cooperative_staff:
             raise PermissionDenied
         if which not in FILES:
@@ -176,7 +177,7 @@ class FinancialGuaranteeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
         return format_html(" · ".join(["{}"] * len(links)), *links) if links else "—"
 
     @admin.action(description="Retirer (enregistrée par erreur ou résiliée)")
-    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def withdraw(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for guarantee in queryset:
             services.guarantee_withdraw(
                 guarantee=guarantee, by=request.user, note="Retirée depuis l'administration."

@@ -11,6 +11,7 @@ so a request's answer does not depend on invoices issued after it.
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import cast
 
 from django.db.models import Exists, Max, OuterRef, Q, Sum
 
@@ -75,7 +76,8 @@ def running_total(invoice: Invoice) -> Decimal:
     """Return the year's avance immédiate total up to and including `invoice` (issue order)."""
     before = Q(issued_at__lt=invoice.issued_at) | Q(issued_at=invoice.issued_at, pk__lt=invoice.pk)
     earlier = (
-        counted_ai_invoices(invoice.issue_date.year)
+        # Issued, hence dated (constraint invoice_issued_has_number).
+        counted_ai_invoices(cast(dt.date, invoice.issue_date).year)
         .filter(before)
         .exclude(pk=invoice.pk)
         .aggregate(total=Sum("total_ttc"))["total"]

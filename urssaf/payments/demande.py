@@ -1,5 +1,8 @@
 """An issued invoice as URSSAF's `InputDemandePaiement` (shared/urssaf/API.md §5.1)."""
 
+import datetime as dt
+from typing import cast
+
 from django.utils import timezone
 
 from invoices import rules
@@ -64,8 +67,9 @@ def build_payment_request(invoice: Invoice) -> PaymentRequestPayload:
     return PaymentRequestPayload(
         id_client=client.urssaf_id_client,
         client_birth_date=client.birth_date,
-        invoice_number=invoice.number,
-        invoice_date=invoice.issue_date,
+        # Issued, hence numbered and dated (constraint invoice_issued_has_number).
+        invoice_number=cast(str, invoice.number),
+        invoice_date=cast(dt.date, invoice.issue_date),
         period_start=start,
         period_end=end,
         total_ttc=invoice.total_ttc,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from clients.models import Client, Provider
 from invoices import rules
 from invoices.models import Invoice, InvoiceLine, round_cents
 
@@ -37,8 +38,8 @@ class Subject:
 
     invoice: Invoice
     lines: list[InvoiceLine]
-    client: object
-    provider: object
+    client: Client
+    provider: Provider
 
 
 def check(

@@ -36,7 +36,7 @@ GUARANTEE_THRESHOLD = "GARANTIE_SEUIL"
 URSSAF_GUARANTEE = "ERREUR_GARANTIE_FINANCIERE_NON_CONFORME"
 
 
-BUCKETS: dict[PaymentBucket, Bucket] = {
+BUCKETS: dict[str, Bucket] = {  # PaymentBucket → its presentation
     PaymentBucket.GUARANTEE: Bucket(
         label=PaymentBucket.GUARANTEE.label,
         explanation=(

@@ -80,7 +80,7 @@ def write(
     scenarios: list[Scenario], *, directory: Path, base_url: str, started: datetime
 ) -> Report:
     """Write report.json and report.html under `directory`/<date-time>/; return their paths."""
-    data = {
+    data: dict[str, Any] = {  # JSON, for report.json and the HTML template
         "title": "Campagne de tests URSSAF — API Tiers de prestation",
         "base_url": base_url,
         "started_at": started.isoformat(timespec="seconds"),

@@ -183,7 +183,7 @@ def _refused(scenario: Scenario, call: Callable[[], Any], code: str) -> None:
 
 def registration_accepted(run: Run, s: Scenario) -> None:
     run.id_client = api.register_client(particulier(run.person))
-    s.expect("un idClient est rendu", run.id_client)
+    s.expect("un idClient est rendu", bool(run.id_client))
     status = api.get_client_status(id_client=run.id_client)
     s.expect(f"statut APPAREILLAGE_EC avant activation (reçu : {status.code})",
              status.code == "APPAREILLAGE_EC")  # fmt: skip
@@ -225,7 +225,7 @@ def payment_batch(run: Run, s: Scenario) -> None:
     codes = [e.code for r in refused for e in r.errors]
     s.expect(f"la facture fausse est refusée seule : ERR_TOTAL_PRESTATIONS (reçu : {codes})",
              "ERR_TOTAL_PRESTATIONS" in codes)  # fmt: skip
-    run.requests = {number: accepted[number] for number in numbers if accepted.get(number)}
+    run.requests = {number: sent for number in numbers if (sent := accepted.get(number))}
 
 
 def _needs_requests(run: Run) -> None:

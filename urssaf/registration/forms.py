@@ -143,6 +143,7 @@ class AIRegistrationForm(ClientForm):
                 self.fields[name].label = label or self.fields[name].label
                 self.fields[name].help_text = help_text
         civility = self.fields["civility"]
+        assert isinstance(civility, forms.ChoiceField)  # a model field with choices
         civility.widget = forms.RadioSelect()
         civility.choices = [(Civility.MADAME, "Madame"), (Civility.MONSIEUR, "Monsieur")]
         civility.error_messages["invalid_choice"] = CIVILITY_REFUSED

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from audit.services import audit_trail
@@ -83,7 +84,7 @@ class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
     # --- columns -------------------------------------------------------------------------------
 
-    def action_checkbox(self, obj: TriageRecord) -> str:
+    def action_checkbox(self, obj: TriageRecord) -> SafeString:
         # Django renders this box through the form template engine, once per row: the same
         # markup written directly costs a tenth.
         return format_html(

@@ -114,9 +114,11 @@ def _sandbox_process(data_dir: str):
     process = subprocess.Popen(  # noqa: S603 (our own manage.py, fixed arguments)
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
+    output = process.stdout
+    assert output is not None  # stdout=PIPE always gives a pipe
     try:
         for _ in range(STARTUP_LINES):
-            line = process.stdout.readline()
+            line = output.readline()
             if not line:
                 break
             if match := LISTENING.search(line):
@@ -126,4 +128,4 @@ def _sandbox_process(data_dir: str):
     finally:
         process.terminate()
         process.wait(timeout=10)
-        process.stdout.close()
+        output.close()

@@ -9,7 +9,9 @@ request allows it is decided here.
 """
 
 import logging
+from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -150,7 +152,9 @@ def _copy_as_draft(invoice: Invoice) -> Invoice:
     lines = [LineData.from_line(line) for line in invoice.lines.select_related("nature")]
     deposit = None
     if invoice.deposit_amount > 0:
-        deposit = DepositData(invoice.deposit_amount, invoice.deposit_paid_on, invoice.deposit_mode)
+        # A deposit always has its date (constraint invoice_deposit_complete).
+        paid_on = cast(date, invoice.deposit_paid_on)
+        deposit = DepositData(invoice.deposit_amount, paid_on, invoice.deposit_mode)
     return invoice_services.invoice_create_draft(
         provider=invoice.provider,
         client=invoice.client,

@@ -8,7 +8,7 @@ for what URSSAF has no say in (drafts, deposits, the books URSSAF's own payment 
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -154,7 +154,9 @@ def invoice_split_at_activation(*, invoice: Invoice, by: User) -> Invoice:
         )
     deposit = None
     if draft.deposit_amount > 0:
-        deposit = DepositData(draft.deposit_amount, draft.deposit_paid_on, draft.deposit_mode)
+        # A deposit always has its date (constraint invoice_deposit_complete).
+        paid_on = cast(date, draft.deposit_paid_on)
+        deposit = DepositData(draft.deposit_amount, paid_on, draft.deposit_mode)
     invoice_services.invoice_update_draft(
         invoice=draft,
         period_start=max(draft.period_start, activated),

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -63,7 +64,8 @@ def payment_request_create(*, invoice: Invoice, by: User | None) -> PaymentReque
     if problems:
         raise ValidationError([f"Avance immédiate : {problem}" for problem in problems])
     now = timezone.now()
-    request = PaymentRequest.objects.create(invoice=invoice, invoice_number=invoice.number)
+    number = cast(str, invoice.number)  # just issued: constraint invoice_issued_has_number
+    request = PaymentRequest.objects.create(invoice=invoice, invoice_number=number)
     record_event(request, EventKind.CREATED, now)
     audit_request(request, "urssaf.payment_request.created", by=by)
     error = held.hold_error(invoice, timezone.localdate(now))
