@@ -389,6 +389,7 @@ def subject_of(document, lines, *, now: dt.datetime | None = None) -> Subject:
         client=document.client,
         year=document.period_start.year,
         natures=capped,
-        excluding=document if document.pk else None,
+        # A saved invoice is not counted twice; a quote is not an invoice, whatever its pk.
+        excluding=document if is_invoice and document.pk else None,
     )
     return dataclasses.replace(subject, spent=spent)

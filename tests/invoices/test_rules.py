@@ -235,3 +235,22 @@ def test_the_provider_sees_the_notice_on_a_quote(client, carol, alice, make_quot
         response.content.decode()
     )
     assert "ce client en est à 120,00\u00a0€ en 2026" in response.content.decode()
+
+
+def test_a_quote_counts_every_invoice_of_the_year_even_one_sharing_its_id(carol, alice, make_draft):
+    earlier = make_draft(carol, alice, lines=[row("petit-bricolage", quantity="2", price="100")])
+    services.invoice_issue(invoice=earlier, by=carol.user, on=dt.date(2026, 11, 3))
+    # Quotes and invoices are numbered apart: a quote may have the same pk as an invoice.
+    quote = Quote(
+        pk=earlier.pk,
+        cooperative=carol.cooperative,
+        provider=carol,
+        client=alice,
+        period_start=dt.date(2026, 12, 1),
+        period_end=dt.date(2026, 12, 18),
+    )
+    lines = [Invoice.line_link().model(nature=nature("petit-bricolage"), total_ttc=Decimal("350"))]
+
+    subject = rules.subject_of(quote, lines)
+
+    assert subject.spent == {nature("petit-bricolage").pk: Decimal("200.00")}
