@@ -1,6 +1,9 @@
 """Validators for French identifiers used across the portal."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -89,3 +92,22 @@ def mask_iban(value: str) -> str:
     if len(compact) < 8:
         return "••••"
     return f"{compact[:4]} •••• •••• {compact[-4:]}"
+
+
+def validate_period_free(instance: Any, message: str) -> None:
+    """Refuse a validity period (`valid_from`, `valid_to`) overlapping another row of its model.
+
+    Checked in `clean()` rather than with an exclusion constraint because the demo also runs on
+    SQLite. Does nothing until the start of the period is known.
+    """
+    if instance.valid_from is None:
+        return
+    overlapping = (
+        type(instance)
+        ._default_manager.exclude(pk=instance.pk)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=instance.valid_from))
+    )
+    if instance.valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=instance.valid_to)
+    if overlapping.exists():
+        raise ValidationError(message)

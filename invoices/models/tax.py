@@ -1,8 +1,9 @@
 """The tax-credit rules in force, as dated configuration editable in the admin."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+
+from clients.validators import validate_period_free
 
 from .billing import ServiceNature
 
@@ -85,18 +86,9 @@ class TaxRuleSet(models.Model):
         return self.label
 
     def clean(self) -> None:
-        # Periods must not overlap, or a year would have two sets of rules. Checked here rather
-        # than with an exclusion constraint because the demo also runs on SQLite.
+        # Periods must not overlap, or a year would have two sets of rules.
         super().clean()
-        if self.valid_from is None:
-            return
-        overlapping = TaxRuleSet.objects.exclude(pk=self.pk).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from)
-        )
-        if self.valid_to is not None:
-            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
-        if overlapping.exists():
-            raise ValidationError("Cette période chevauche celle d'un autre barème.")
+        validate_period_free(self, "Cette période chevauche celle d'un autre barème.")
 
 
 class TaxSubCeiling(models.Model):

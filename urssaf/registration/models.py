@@ -1,12 +1,12 @@
 """Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
+from clients.validators import validate_period_free
 
 from ..triage.models import TriageQuerySet, TriageRecord
 from .triage_table import TABLE, RegistrationBucket
@@ -132,15 +132,6 @@ class AIEligibilityRule(models.Model):
         return self.label
 
     def clean(self) -> None:
-        # Periods must not overlap, or a day would have two answers (checked here rather than
-        # with an exclusion constraint because the demo also runs on SQLite).
+        # Periods must not overlap, or a day would have two answers.
         super().clean()
-        if self.valid_from is None:
-            return
-        overlapping = AIEligibilityRule.objects.exclude(pk=self.pk).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from)
-        )
-        if self.valid_to is not None:
-            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
-        if overlapping.exists():
-            raise ValidationError("Cette période chevauche celle d'une autre règle.")
+        validate_period_free(self, "Cette période chevauche celle d'une autre règle.")
