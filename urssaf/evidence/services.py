@@ -12,10 +12,10 @@ import csv
 import io
 import logging
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -47,7 +47,7 @@ from invoices.printing import (
 from .. import tasks
 from ..payments.models import PaymentRequest, PaymentRequestEvent
 from ..payments.selectors import invoice_context
-from ..payments.statuses import rejection_info, status_info
+from ..payments.statuses import RejectionInfo, rejection_info, status_info
 from .models import EvidencePack, PackStatus
 
 logger = logging.getLogger(__name__)
@@ -236,145 +236,77 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def _requests_csv(evidence: Evidence) -> bytes:
-    rows = [
-        [
-            e.request.invoice_number,
-            e.request.urssaf_id,
-            _local(e.at),
-            e.get_kind_display(),
-            e.previous_code,
-            e.status_code,
-            status_info(e.status_code).label if e.status_code else "",
-            e.message,
-        ]
-        for e in evidence.events
-    ]
-    header = [
-        "facture",
-        "idDemandePaiement",
-        "date (heure de Paris)",
-        "événement",
-        "statut précédent",
-        "statut",
-        "libellé du statut",
-        "détail",
-    ]
-    return _csv(header, rows)
+# Each CSV file is a table of columns: its header and what it shows of one row.
+Columns = tuple[tuple[str, Callable[[Any], object]], ...]
 
 
-def _answers_csv(evidence: Evidence) -> bytes:
-    rows = []
-    for e in evidence.client_answers:
-        request = e.request
-        reason = rejection_info(request.rejection_code) if e.status_code == "40" else None
-        rows.append(
-            [
-                request.invoice_number,
-                request.urssaf_id,
-                _local(e.at),
-                "validée" if e.status_code == "30" else "contestée",
-                request.rejection_code if reason else "",
-                reason.label if reason else "",
-                request.rejection_comment if reason else "",
-            ]
-        )
-    header = [
-        "facture",
-        "idDemandePaiement",
-        "date",
-        "réponse du client",
-        "motif",
-        "libellé",
-        "commentaire",
-    ]
-    return _csv(header, rows)
+def _table(columns: Columns, rows: Iterable[Any]) -> bytes:
+    return _csv(
+        [title for title, _ in columns], [[value(row) for _, value in columns] for row in rows]
+    )
 
 
-def _payments_csv(evidence: Evidence) -> bytes:
-    rows = [
-        [
-            p.invoice.number,
-            _day(p.paid_on),
-            p.get_mode_display(),
-            _amount(p.amount),
-            _amount(p.client_share),
-            _amount(p.ai_credit_share),
-            p.reference,
-            _day(p.reversal.reversed_on) if p.is_reversed else "",
-            p.reversal.reason if p.is_reversed else "",
-        ]
-        for p in evidence.payments
-    ]
-    header = [
-        "facture",
-        "date",
-        "mode",
-        "montant",
-        "part du client",
-        "crédit d'impôt (avance immédiate)",
-        "référence",
-        "repris le",
-        "motif de la reprise",
-    ]
-    return _csv(header, rows)
+def _answer_reason(event: PaymentRequestEvent) -> RejectionInfo | None:
+    # A contestation (40) comes with the client's reason; a validation (30) with none.
+    return rejection_info(event.request.rejection_code) if event.status_code == "40" else None
 
 
-def _refunds_csv(evidence: Evidence) -> bytes:
-    rows = [
-        [
-            r.credit_note.invoice.number,
-            r.credit_note.number,
-            _day(r.refunded_on),
-            r.get_mode_display(),
-            _amount(r.amount),
-            r.reference,
-        ]
-        for r in evidence.refunds
-    ]
-    return _csv(["facture", "avoir", "date", "mode", "montant", "référence"], rows)
-
-
-def _payouts_csv(evidence: Evidence) -> bytes:
-    rows = [
-        [
-            p.invoice.number,
-            p.provider.display_name,
-            _amount(p.amount),
-            p.get_status_display(),
-            _local(p.cooperative_paid_at),
-            _local(p.due_at),
-            _local(p.paid_at),
-            _local(p.reversed_at),
-        ]
-        for p in evidence.payouts
-    ]
-    header = [
-        "facture",
-        "prestataire",
-        "montant",
-        "statut",
-        "encaissé par la coopérative le",
-        "à verser avant le",
-        "versé le",
-        "repris après versement le",
-    ]
-    return _csv(header, rows)
-
-
-def _audit_csv(evidence: Evidence) -> bytes:
-    rows = [
-        [
-            _local(e.created_at),
-            e.object_repr,
-            e.action,
-            # The actor's foreign key points at AUTH_USER_MODEL, clients.User.
-            cast(User, e.actor).email if e.actor else "système",
-            e.note,
-        ]
-        for e in evidence.audit_entries
-    ]
-    return _csv(["date", "objet", "action", "par", "note"], rows)
+REQUEST_COLUMNS: Columns = (
+    ("facture", lambda e: e.request.invoice_number),
+    ("idDemandePaiement", lambda e: e.request.urssaf_id),
+    ("date (heure de Paris)", lambda e: _local(e.at)),
+    ("événement", lambda e: e.get_kind_display()),
+    ("statut précédent", lambda e: e.previous_code),
+    ("statut", lambda e: e.status_code),
+    ("libellé du statut", lambda e: status_info(e.status_code).label if e.status_code else ""),
+    ("détail", lambda e: e.message),
+)
+ANSWER_COLUMNS: Columns = (
+    ("facture", lambda e: e.request.invoice_number),
+    ("idDemandePaiement", lambda e: e.request.urssaf_id),
+    ("date", lambda e: _local(e.at)),
+    ("réponse du client", lambda e: "validée" if e.status_code == "30" else "contestée"),
+    ("motif", lambda e: e.request.rejection_code if _answer_reason(e) else ""),
+    ("libellé", lambda e: reason.label if (reason := _answer_reason(e)) else ""),
+    ("commentaire", lambda e: e.request.rejection_comment if _answer_reason(e) else ""),
+)
+PAYMENT_COLUMNS: Columns = (
+    ("facture", lambda p: p.invoice.number),
+    ("date", lambda p: _day(p.paid_on)),
+    ("mode", lambda p: p.get_mode_display()),
+    ("montant", lambda p: _amount(p.amount)),
+    ("part du client", lambda p: _amount(p.client_share)),
+    ("crédit d'impôt (avance immédiate)", lambda p: _amount(p.ai_credit_share)),
+    ("référence", lambda p: p.reference),
+    ("repris le", lambda p: _day(p.reversal.reversed_on) if p.is_reversed else ""),
+    ("motif de la reprise", lambda p: p.reversal.reason if p.is_reversed else ""),
+)
+REFUND_COLUMNS: Columns = (
+    ("facture", lambda r: r.credit_note.invoice.number),
+    ("avoir", lambda r: r.credit_note.number),
+    ("date", lambda r: _day(r.refunded_on)),
+    ("mode", lambda r: r.get_mode_display()),
+    ("montant", lambda r: _amount(r.amount)),
+    ("référence", lambda r: r.reference),
+)
+PAYOUT_COLUMNS: Columns = (
+    ("facture", lambda p: p.invoice.number),
+    ("prestataire", lambda p: p.provider.display_name),
+    ("montant", lambda p: _amount(p.amount)),
+    ("statut", lambda p: p.get_status_display()),
+    ("encaissé par la coopérative le", lambda p: _local(p.cooperative_paid_at)),
+    ("à verser avant le", lambda p: _local(p.due_at)),
+    ("versé le", lambda p: _local(p.paid_at)),
+    ("repris après versement le", lambda p: _local(p.reversed_at)),
+)
+AUDIT_COLUMNS: Columns = (
+    ("date", lambda e: _local(e.created_at)),
+    ("objet", lambda e: e.object_repr),
+    ("action", lambda e: e.action),
+    # The actor's foreign key points at AUTH_USER_MODEL, clients.User.
+    ("par", lambda e: cast(User, e.actor).email if e.actor else "système"),
+    ("note", lambda e: e.note),
+)
 
 
 def _trail_pdf(pack: EvidencePack, evidence: Evidence) -> bytes:
@@ -418,12 +350,15 @@ def _files(pack: EvidencePack, evidence: Evidence) -> list[tuple[str, Callable[[
         files.append((f"attestations/{attestation.reference}.pdf", _stored(attestation)))
     files += [
         ("historique.pdf", lambda: _trail_pdf(pack, evidence)),
-        ("demandes-de-paiement.csv", lambda: _requests_csv(evidence)),
-        ("validations-et-contestations.csv", lambda: _answers_csv(evidence)),
-        ("paiements.csv", lambda: _payments_csv(evidence)),
-        ("remboursements.csv", lambda: _refunds_csv(evidence)),
-        ("versements-prestataires.csv", lambda: _payouts_csv(evidence)),
-        ("journal-audit.csv", lambda: _audit_csv(evidence)),
+        ("demandes-de-paiement.csv", lambda: _table(REQUEST_COLUMNS, evidence.events)),
+        (
+            "validations-et-contestations.csv",
+            lambda: _table(ANSWER_COLUMNS, evidence.client_answers),
+        ),
+        ("paiements.csv", lambda: _table(PAYMENT_COLUMNS, evidence.payments)),
+        ("remboursements.csv", lambda: _table(REFUND_COLUMNS, evidence.refunds)),
+        ("versements-prestataires.csv", lambda: _table(PAYOUT_COLUMNS, evidence.payouts)),
+        ("journal-audit.csv", lambda: _table(AUDIT_COLUMNS, evidence.audit_entries)),
     ]
     return files
 
