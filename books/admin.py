@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
 from clients.access import AuthenticatedHttpRequest
+from clients.admin.downloads import StoredFileDownload
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Cooperative
 
@@ -77,7 +78,7 @@ class ExportForm(forms.Form):
         return data
 
 
-class StaffFilesAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class StaffFilesAdmin(SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
     """Read-only records made by a form; their files downloaded through the admin."""
 
     file_fields: tuple[str, ...] = ()
@@ -96,16 +97,10 @@ class StaffFilesAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
     def make_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         raise NotImplementedError
 
-    def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
-        download = self.admin_site.admin_view(self.download_view)
-        return [
-            path("<int:pk>/fichier/<str:field>/", download, name="{}_{}_download".format(*info)),
-            *super().get_urls(),
-        ]
+    download_route = "fichier/<str:field>/"
 
-    def download_view(self, request: HttpRequest, pk: int, field: str) -> FileResponse:
-        if not self.has_view_permission(request) or field not in self.file_fields:
+    def serve_file(self, request: HttpRequest, pk: int, field: str) -> FileResponse:
+        if field not in self.file_fields:
             raise PermissionDenied
         obj = get_object_or_404(self.model, pk=pk)
         stored = getattr(obj, field)

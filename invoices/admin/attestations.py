@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from clients.access import AuthenticatedHttpRequest
+from clients.admin.downloads import StoredFileDownload
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
@@ -71,7 +72,7 @@ class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
     list_display = (
         "reference",
         "client",
@@ -102,16 +103,9 @@ class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
     exclude = ("file",)
     actions = ["regenerate"]
 
-    def get_urls(self):
-        download = self.admin_site.admin_view(self.download_view)
-        return [
-            path("<int:pk>/pdf/", download, name="invoices_attestation_download"),
-            *super().get_urls(),
-        ]
+    download_route = "pdf/"
 
-    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def serve_file(self, request: HttpRequest, pk: int) -> FileResponse:
         attestation = get_object_or_404(Attestation, pk=pk)
         return FileResponse(
             attestation.file.open("rb"),

@@ -2,14 +2,14 @@
 built, download it. Only the staff reach the admin; the ZIP is served from here alone."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from audit.services import audit
 from clients.access import AuthenticatedHttpRequest
+from clients.admin.downloads import StoredFileDownload
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from . import services
@@ -17,7 +17,7 @@ from .models import EvidencePack, PackStatus
 
 
 @admin.register(EvidencePack)
-class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class EvidencePackAdmin(SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
     list_display = ("__str__", "status", "progress", "requested_by", "created_at", "download")
     list_filter = ("status",)
     actions = ("retry_failed",)
@@ -82,16 +82,7 @@ class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.download_view)
-        return [
-            path("<int:pk>/telecharger/", view, name="urssaf_evidencepack_download"),
-            *super().get_urls(),
-        ]
-
-    def download_view(self, request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def serve_file(self, request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         pack = get_object_or_404(EvidencePack, pk=pk, status=PackStatus.DONE)
         audit(actor=request.user, action="evidence_pack.downloaded", obj=pack)
         return FileResponse(pack.file.open("rb"), as_attachment=True, filename=pack.filename)

@@ -11,11 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from clients.access import AuthenticatedHttpRequest
+from clients.admin.downloads import StoredFileDownload
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.templatetags.fr_format import euros
 
@@ -88,7 +89,7 @@ class ValidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(FinancialGuarantee)
-class FinancialGuaranteeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class FinancialGuaranteeAdmin(SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
     form = GuaranteeForm
     # Narrow enough to fit beside the admin's navigation; the files are on the change page.
     list_display = ("issuer", "amount_display", "period", "validity", "sent_on")
@@ -114,15 +115,11 @@ class FinancialGuaranteeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
             # The form validated the same rules: this only happens in a race; say it plainly.
             raise PermissionDenied(" ".join(exc.messages)) from exc
 
-    def get_urls(self):
-        download = self.admin_site.admin_view(self.download_view)
-        return [
-            path("<int:pk>/<str:which>/", download, name="urssaf_financialguarantee_file"),
-            *super().get_urls(),
-        ]
+    download_route = "<str:which>/"
+    download_url_name = "urssaf_financialguarantee_file"
 
-    def download_view(self, request: AuthenticatedHttpRequest, pk: int, which: str) -> FileResponse:
-        if not self.has_view_permission(request) or not request.user.is_cooperative_staff:
+    def serve_file(self, request: AuthenticatedHttpRequest, pk: int, which: str) -> FileResponse:
+        if not request.user.is_cooperative_staff:
             raise PermissionDenied
         if which not in FILES:
             raise Http404
