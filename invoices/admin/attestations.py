@@ -30,9 +30,9 @@ from invoices.models import (
     TaxRuleSet,
     TaxSubCeiling,
 )
-from invoices.templatetags.fr_format import euros
 
 from .billing import ReadOnly, ReadOnlyInline
+from .columns import euros_column
 
 
 class TaxSubCeilingInline(admin.TabularInline):
@@ -113,13 +113,9 @@ class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, StoredFileDownload, ad
             content_type="application/pdf",
         )
 
-    @admin.display(description="total payé")
-    def total_paid_display(self, obj: Attestation) -> str:
-        return euros(obj.total_paid)
+    total_paid_display = euros_column("total_paid", "total payé", sortable=False)
 
-    @admin.display(description="payé par le client")
-    def client_paid_display(self, obj: Attestation) -> str:
-        return euros(obj.client_paid)
+    client_paid_display = euros_column("client_paid", "payé par le client", sortable=False)
 
     @admin.display(description="PDF")
     def download_link(self, obj: Attestation) -> str:

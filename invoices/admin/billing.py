@@ -33,6 +33,8 @@ from urssaf.evidence import services as evidence_services
 from urssaf.models import EvidencePack
 from urssaf.payments import services as urssaf_services
 
+from .columns import euros_column
+
 # The columns every billing document and line shows alike.
 PERIOD = ("period_start", "period_end")
 TOTALS = ("total_ht", "total_tva", "total_ttc")
@@ -216,9 +218,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
             parts.append(format_html('<a href="{}">Corriger (avoir et nouvelle facture)</a>', url))
         return format_html_join(" ; ", "{}", ((part,) for part in parts)) if parts else "—"
 
-    @admin.display(description="total TTC", ordering="total_ttc")
-    def total_ttc_display(self, obj: Invoice) -> str:
-        return euros(obj.total_ttc)
+    total_ttc_display = euros_column("total_ttc", "total TTC")
 
     @admin.display(description="déjà réglé", ordering="amount_paid_total")
     def amount_paid_display(self, obj: Invoice) -> str:
@@ -307,9 +307,7 @@ class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     def client(self, obj: Payment) -> str:
         return str(obj.invoice.client)
 
-    @admin.display(description="montant", ordering="amount")
-    def amount_display(self, obj: Payment) -> str:
-        return euros(obj.amount)
+    amount_display = euros_column("amount", "montant")
 
     @admin.display(description="retenu pour l'attestation", boolean=True)
     def tax_justified(self, obj: Payment) -> bool:

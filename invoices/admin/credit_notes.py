@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from invoices.models import CreditNote, CreditNoteLine, Refund
-from invoices.templatetags.fr_format import euros
 
 from .billing import BillingDocumentAdmin, InvoiceLineInline, ReadOnly, ReadOnlyInline
+from .columns import euros_column
 
 
 class CreditNoteLineInline(InvoiceLineInline):
@@ -54,9 +54,7 @@ class CreditNoteAdmin(ReadOnly, BillingDocumentAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="total TTC", ordering="total_ttc")
-    def total_ttc_display(self, obj: CreditNote) -> str:
-        return euros(obj.total_ttc)
+    total_ttc_display = euros_column("total_ttc", "total TTC")
 
     @admin.display(description="facture annulée")
     def invoice_link(self, obj: CreditNote) -> str:

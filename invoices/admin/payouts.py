@@ -27,6 +27,7 @@ from invoices.services import payouts
 from invoices.templatetags.fr_format import euros
 
 from .billing import WrittenByServices
+from .columns import euros_column
 
 
 class PayoutStateFilter(DefaultChoiceFilter):
@@ -154,9 +155,7 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    @admin.display(description="montant", ordering="amount")
-    def amount_display(self, obj: Payout) -> str:
-        return euros(obj.amount)
+    amount_display = euros_column("amount", "montant")
 
     @admin.display(description="en retard", boolean=True)
     def late(self, obj: Payout) -> bool:

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from clients.access import AuthenticatedHttpRequest
 from clients.admin.downloads import StoredFileDownload
 from clients.admin.sensitive import SensitiveLookupsRefused
-from invoices.templatetags.fr_format import euros
+from invoices.admin.columns import euros_column
 
 from . import services
 from .models import FinancialGuarantee, ThresholdAlert
@@ -135,9 +135,7 @@ class FinancialGuaranteeAdmin(SensitiveLookupsRefused, StoredFileDownload, admin
     def changelist_view(self, request: HttpRequest, extra_context=None):
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="montant")
-    def amount_display(self, obj: FinancialGuarantee) -> str:
-        return euros(obj.amount)
+    amount_display = euros_column("amount", "montant", sortable=False)
 
     @admin.display(description="validité", ordering="valid_to")
     def period(self, obj: FinancialGuarantee) -> str:
