@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AuditEntryAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """The audit trail is evidence: staff read it, nobody edits or deletes it."""
 
     list_display = ["created_at", "actor", "action", "object_repr", "content_type"]

@@ -138,7 +138,7 @@ class ClientToken(models.Model):
 
     # NULL until the link is minted (a link request is sent by a task): unique among the set.
     token_hash = models.CharField(  # noqa: DJ001
-        max_length=64, unique=True, null=True, editable=False
+        max_length=64, unique=True, null=True, editable=False, verbose_name="empreinte du jeton"
     )
     channel = models.CharField(
         "envoyé par", max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL
@@ -167,11 +167,19 @@ class AccountInvitation(ClientToken):
     """A link to open the client's portal account, sent to the contact on their record."""
 
     client = models.ForeignKey(
-        "Client", on_delete=models.CASCADE, related_name="account_invitations"
+        "Client",
+        on_delete=models.CASCADE,
+        related_name="account_invitations",
+        verbose_name="client",
     )
     origin = models.CharField("origine", max_length=16, choices=InvitationOrigin.choices)
     sent_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="envoyée par",
     )
 
     class Meta:
@@ -335,9 +343,13 @@ class ProviderQuerySet(models.QuerySet):
 class Provider(models.Model):
     """A cooperative member who performs the services and issues invoices."""
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="providers")
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="provider")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="providers", verbose_name="coopérative"
+    )
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="provider", verbose_name="compte utilisateur"
+    )
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
     trade_name = models.CharField("nom commercial", max_length=120, blank=True)
@@ -359,7 +371,7 @@ class Provider(models.Model):
         blank=True,
     )
     is_active = models.BooleanField("actif", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
     objects = ProviderQuerySet.as_manager()
 
@@ -420,10 +432,17 @@ class ClientQuerySet(models.QuerySet):
 class Client(models.Model):
     """A private individual who buys services from the cooperative's members."""
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="clients")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="clients", verbose_name="coopérative"
+    )
     user = models.OneToOneField(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="client"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client",
+        verbose_name="compte utilisateur",
     )
     providers = models.ManyToManyField(
         Provider, related_name="clients", verbose_name="prestataires", blank=True
@@ -438,7 +457,9 @@ class Client(models.Model):
     # Birth date and place are encrypted at rest (clients/encryption.py); the name is not: it is
     # printed on every document, sorted and searched. `with_birth_date` searches the date.
     birth_date = EncryptedDateField("date de naissance")
-    birth_date_hash = KeyedHashField(source="birth_date", db_index=True)
+    birth_date_hash = KeyedHashField(
+        source="birth_date", db_index=True, verbose_name="empreinte de la date de naissance"
+    )
     birth_country_code = EncryptedCharField(
         "pays de naissance (code INSEE)",
         max_length=5,
@@ -508,7 +529,7 @@ class Client(models.Model):
     ai_activated_on = models.DateField("avance immédiate active depuis le", null=True, blank=True)
     ai_failed_at = models.DateTimeField("échec le", null=True, blank=True)
     ai_status_note = models.TextField("motif (échec, inéligibilité)", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
     objects = ClientQuerySet.as_manager()
 

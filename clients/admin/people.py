@@ -13,6 +13,7 @@ from .. import services
 from ..models import Client, Cooperative, Provider, User
 from ..record_history import record_history
 from ..validators import normalize_iban, validate_iban
+from .french import FrenchTitles
 from .sensitive import SensitiveLookupsRefused
 
 
@@ -36,7 +37,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(SensitiveLookupsRefused, BaseUserAdmin):
+class UserAdmin(FrenchTitles, SensitiveLookupsRefused, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -73,7 +74,7 @@ class UserAdmin(SensitiveLookupsRefused, BaseUserAdmin):
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class CooperativeAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("legal_name", "siren", "sap_number", "sap_declaration_date", "city", "email")
     search_fields = ("legal_name", "siren", "sap_number")
     fieldsets = (
@@ -119,7 +120,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ProviderAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     form = ProviderAdminForm
     list_display = (
         "last_name",
@@ -188,7 +189,7 @@ class ClientAdminForm(forms.ModelForm):
 
 
 @admin.register(Client)
-class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ClientAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     form = ClientAdminForm
     list_display = (
         "birth_name",

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
@@ -37,7 +38,7 @@ class TaxSubCeilingInline(admin.TabularInline):
 
 
 @admin.register(TaxRuleSet)
-class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class TaxRuleSetAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "label",
         "valid_from",
@@ -67,7 +68,7 @@ class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "reference",
         "client",
@@ -188,7 +189,7 @@ class BatchStartForm(forms.Form):
 
 
 @admin.register(AttestationBatch)
-class AttestationBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationBatchAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     change_list_template = "attestations/admin_batch_change_list.html"
     list_display = (
         "year",

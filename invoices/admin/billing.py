@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
@@ -48,7 +49,7 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
     can_delete = False
 
 
-class BillingDocumentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class BillingDocumentAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """What the admin of every kind of billing document shows alike."""
 
     pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
@@ -273,7 +274,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
+class PaymentAdmin(FrenchTitles, SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Read-only: a payment is recorded through `payment_record`, which also settles the invoice."""
 
     list_display = (
@@ -310,7 +311,7 @@ class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ServiceNature)
-class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ServiceNatureAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """The 26 legal activities are data (invoices/data/service_natures.json): no add, no delete."""
 
     list_display = (
@@ -334,7 +335,7 @@ class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(DocumentSequence)
-class DocumentSequenceAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
+class DocumentSequenceAdmin(FrenchTitles, SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Shown for audit; only numbering a document moves a sequence, or a series would get
     gaps."""
 

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutStatus
@@ -91,7 +92,7 @@ def sepa_response(batch: PayoutBatch) -> HttpResponse:
 
 
 @admin.register(Payout)
-class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice",
         "provider",
@@ -191,7 +192,7 @@ class PayoutAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutBatchAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("message_id", "created_at", "execution_date", "count", "total", "created_by")
     list_select_related = ("created_by",)
     actions = ("download", "mark_batch_paid")

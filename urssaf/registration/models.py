@@ -43,7 +43,10 @@ class AIRegistration(TriageRecord):
     triage_table = triage.TABLE
 
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="ai_registrations"
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="ai_registrations",
+        verbose_name="client",
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from audit.services import audit_trail
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from .models import TriageRecord
@@ -64,7 +65,7 @@ class OpenTriageFilter(admin.SimpleListFilter):
             }
 
 
-class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class TriageAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """A triage queue: oldest case first, read-only, advice and journal on the change page."""
 
     ordering = ("triage_since", "-created_at")
