@@ -4,6 +4,9 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils.safestring import SafeData, mark_safe
+
+from invoices.templatetags.fr_format import french_spacing
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +51,25 @@ def test_the_page_for_an_unknown_url_does_without_the_database(client):
     response = client.get("/cette-page-n-existe-pas/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "<span>Coopérative SAP</span>" in response.content.decode()
+
+
+def test_french_spacing_is_unbreakable_in_text_and_leaves_markup_alone():
+    html = mark_safe(
+        '<p title="a : b">Total : 5 € ! « Oui » ?</p><script>x ? y : z</script>'
+        '<input value="c ; d">'
+    )
+
+    result = french_spacing(html)
+
+    assert result == (
+        '<p title="a : b">Total\u202f: 5 €\u202f! «\u202fOui\u202f»\u202f?</p>'
+        '<script>x ? y : z</script><input value="c ; d">'
+    )
+    assert isinstance(result, SafeData)
+
+
+def test_pages_apply_french_spacing(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert "Client de la coopérative sans compte\u202f?" in html
+    assert "sans compte ?" not in html
