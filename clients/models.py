@@ -1,9 +1,10 @@
 import datetime as dt
 import uuid
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -268,6 +269,19 @@ class VatReturnFrequency(models.TextChoices):
     ANNUAL = "annual", "Annuelle (régime simplifié)"
 
 
+LOGO_MAX_BYTES = 500 * 1024
+
+
+def logo_path(instance, filename: str) -> str:
+    """A new name per upload, so browsers never keep showing a replaced logo."""
+    return f"cooperative/logo-{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+def validate_logo_size(file) -> None:
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError("Le logo ne doit pas dépasser 500 Ko.")
+
+
 class Cooperative(models.Model):
     """The organisation that holds the SAP declaration and issues every invoice."""
 
@@ -299,6 +313,13 @@ class Cooperative(models.Model):
         choices=VatReturnFrequency.choices,
         default=VatReturnFrequency.NOT_REGISTERED,
         help_text="Fixe aussi les périodes de l'e-reporting ; non assujettie : rien n'est produit.",
+    )
+    logo = models.ImageField(
+        "logo",
+        upload_to=logo_path,
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"]), validate_logo_size],
+        help_text="Affiché en tête du portail, à côté du nom (PNG, JPEG ou WebP, 500 Ko au plus).",
     )
 
     class Meta:

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clients.views import home
+from clients.views import cooperative_logo, home
 from config.views import health
 
 urlpatterns = [
     path("", home, name="home"),
     path("sante/", health, name="health"),
+    path("logo/", cooperative_logo, name="cooperative_logo"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -27,3 +28,5 @@ urlpatterns = [
 admin.site.site_header = "Coopérative SAP — administration"
 admin.site.site_title = "Coopérative SAP"
 admin.site.index_title = "Gestion de la coopérative"
+# The home page lists every model; without the side list the tables get the whole width.
+admin.site.enable_nav_sidebar = False

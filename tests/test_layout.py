@@ -73,3 +73,45 @@ def test_pages_apply_french_spacing(client):
 
     assert "Client de la coopérative sans compte\u202f?" in html
     assert "sans compte ?" not in html
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 2), "#1c5a55").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_cooperatives_logo_heads_the_pages_once_uploaded(client, carol, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    assert client.get(reverse("cooperative_logo")).status_code == HTTPStatus.NOT_FOUND
+    cooperative = carol.cooperative
+    cooperative.logo.save("notre-logo.PNG", ContentFile(_png()))
+    client.force_login(carol.user)
+
+    html = client.get(reverse("provider:dashboard")).content.decode()
+    logo = client.get(reverse("cooperative_logo"))
+
+    assert f'src="/logo/?v={cooperative.logo.name}' in html.replace("%2F", "/")
+    assert cooperative.logo.name.startswith("cooperative/logo-")
+    assert cooperative.logo.name.endswith(".png")
+    assert logo.status_code == HTTPStatus.OK
+    assert logo["Content-Type"] == "image/png"
+    assert b"".join(logo.streaming_content) == _png()
+
+
+def test_a_logo_that_is_not_a_picture_is_refused(carol, settings, tmp_path):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    cooperative = carol.cooperative
+    cooperative.logo = SimpleUploadedFile("logo.svg", b"<svg/>", content_type="image/svg+xml")
+    with pytest.raises(ValidationError) as refused:
+        cooperative.full_clean()
+    assert "logo" in refused.value.message_dict

@@ -78,7 +78,7 @@ class CooperativeAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("legal_name", "siren", "sap_number", "sap_declaration_date", "city", "email")
     search_fields = ("legal_name", "siren", "sap_number")
     fieldsets = (
-        (None, {"fields": ("legal_name", "address_line", "postal_code", "city")}),
+        (None, {"fields": ("legal_name", "logo", "address_line", "postal_code", "city")}),
         ("Identifiants", {"fields": ("siren", "sap_number", "sap_declaration_date")}),
         ("TVA", {"fields": ("vat_return_frequency", "vat_number")}),
         ("Contact", {"fields": ("email", "phone")}),

@@ -34,8 +34,11 @@ PERSONAS = {
 WIDTHS = (360, 1280)
 # How many URLs of one kind (same path once ids are masked, same query keys) are visited.
 PER_KIND = 2
-# Links that end the session, change the language of the admin, or only change list order.
-SKIPPED = re.compile(r"/deconnexion/|/admin/logout/|/admin/jsi18n/|[?&]o=|[?&]_popup=")
+# Links that end the session, or only change a list's order.
+# Django's own apps (groups, login attempts) are not the portal's pages.
+SKIPPED = re.compile(
+    r"/deconnexion/|/admin/logout/|/admin/jsi18n/|/admin/(auth|axes)/|[?&]o=|[?&]_popup="
+)
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
 AXE = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa", "best-practice"]}
@@ -66,6 +69,8 @@ def same_site(url: str, base: str) -> str | None:
     parts = urlsplit(absolute)
     if f"{parts.scheme}://{parts.netloc}" != base or SKIPPED.search(absolute):
         return None
+    if parts.path == "/":
+        return None  # the home page only sends each role to its front page
     query = urlencode(sorted(parse_qsl(parts.query)))
     return f"{base}{parts.path}" + (f"?{query}" if query else "")
 
@@ -93,7 +98,7 @@ def check_page(page, url: str, name: str, errors: list[str], console: list[str])
         if console:
             errors.append(f"{where}: console {console}")
         page.screenshot(path=str(ARTIFACTS / "sweep" / f"{name}-{width}.png"), full_page=True)
-        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     return links
 
 
