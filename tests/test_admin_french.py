@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 PORTAL_APPS = ("audit", "clients", "invoices", "urssaf")
 # Field names that are already French words: Django's default label is right for them.
-FRENCH_NAMES = {"action", "client", "code", "description", "nature", "note", "version"}
+FRENCH_NAMES = {"action", "client", "code", "description", "logo", "nature", "note", "version"}
 
 
 def test_every_model_and_field_of_the_portal_has_a_french_name():

@@ -39,8 +39,9 @@ def as_carol(client, carol):
 
 
 def text(response) -> str:
-    """The page as a reader sees it: entities decoded, line breaks and indents as one space."""
-    return re.sub(r"[ \t\n]+", " ", html.unescape(response.content.decode()))
+    """The page as a reader sees it: entities decoded, any run of white space (line breaks,
+    indents, French no-break spaces) as one space."""
+    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
 
 
 def flashed(response) -> list[str]:
