@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Cooperative
 
@@ -25,7 +26,7 @@ from .models import AccountingExport, AccountMapping, EReport
 
 
 @admin.register(AccountMapping)
-class AccountMappingAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AccountMappingAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("description", "number", "label")
     list_display_links = ("description",)
     list_editable = ("number", "label")
@@ -76,7 +77,7 @@ class ExportForm(forms.Form):
         return data
 
 
-class StaffFilesAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class StaffFilesAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """Read-only records made by a form; their files downloaded through the admin."""
 
     file_fields: tuple[str, ...] = ()

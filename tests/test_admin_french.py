@@ -10,7 +10,7 @@ from clients.admin.french import with_article
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_APPS = ("audit", "clients", "invoices", "urssaf")
+PORTAL_APPS = ("audit", "books", "clients", "invoices", "urssaf")
 # Field names that are already French words: Django's default label is right for them.
 FRENCH_NAMES = {"action", "client", "code", "description", "logo", "nature", "note", "version"}
 

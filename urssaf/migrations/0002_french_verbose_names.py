@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0005_french_verbose_names'),
+        ('clients', '0006_french_verbose_names'),
         ('invoices', '0002_french_verbose_names'),
         ('urssaf', '0001_initial'),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0004_account_invitations_link_requests_contact_checks'),
+        ('clients', '0005_cooperative_vat'),
     ]
 
     operations = [
