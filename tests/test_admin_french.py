@@ -60,3 +60,11 @@ def test_admin_pages_have_gendered_french_titles(client, sam, carol):
     assert "<h1>Prestataires</h1>" in listing
     assert "Ajouter un prestataire</a>" in listing
     assert "Modification de" not in change.content.decode()
+
+
+def test_the_inputs_of_an_editable_list_are_named_for_screen_readers(client, sam):
+    client.force_login(sam)
+
+    html = client.get(reverse("admin:books_accountmapping_changelist")).content.decode()
+
+    assert 'aria-label="Numéro de compte"' in html

@@ -36,7 +36,19 @@ def with_article(noun: str, *, definite: bool) -> str:
 
 
 class FrenchTitles:
-    """Give the add, change, view and list pages of a ModelAdmin French titles."""
+    """Give the add, change, view and list pages of a ModelAdmin French titles, and the inputs
+    of an editable list the name of their column (Django renders them without a label)."""
+
+    def get_changelist_form(self, request, **kwargs):
+        form_class = super().get_changelist_form(request, **kwargs)
+
+        class NamedInputs(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                for field in self.fields.values():
+                    field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+
+        return NamedInputs
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         name = str(self.model._meta.verbose_name)
