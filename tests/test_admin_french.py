@@ -68,3 +68,16 @@ def test_the_inputs_of_an_editable_list_are_named_for_screen_readers(client, sam
     html = client.get(reverse("admin:books_accountmapping_changelist")).content.decode()
 
     assert 'aria-label="Numéro de compte"' in html
+
+
+def test_the_inputs_of_a_tabular_inline_are_named_for_screen_readers(client, sam):
+    from invoices.models import TaxRuleSet
+
+    client.force_login(sam)
+    rules = TaxRuleSet.objects.first()
+
+    html = client.get(reverse("admin:invoices_taxruleset_change", args=[rules.pk])).content
+    html = html.decode()
+
+    assert 'id="id_sub_ceilings-0-annual_cap"' in html
+    assert 'aria-label="Plafond annuel" id="id_sub_ceilings-0-annual_cap"' in html

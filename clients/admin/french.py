@@ -5,6 +5,7 @@ facture »); French needs the noun's gender and the elision before a vowel. Ever
 portal inherits `FrenchTitles`.
 """
 
+from django.contrib import admin
 from django.utils.text import capfirst
 
 # Feminine nouns that start the portal's model names; any other is masculine.
@@ -35,6 +36,14 @@ def with_article(noun: str, *, definite: bool) -> str:
     return f"{'la' if feminine else 'le'} {noun}"
 
 
+def name_inputs(form) -> None:
+    """Name each input of `form` after its field, for rows whose labels are a table's head."""
+    for field in form.fields.values():
+        # A foreign key's select is wrapped by the admin (the "+" and pencil links).
+        widget = getattr(field.widget, "widget", field.widget)
+        widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+
+
 class FrenchTitles:
     """Give the add, change, view and list pages of a ModelAdmin French titles, and the inputs
     of an editable list the name of their column (Django renders them without a label)."""
@@ -45,8 +54,7 @@ class FrenchTitles:
         class NamedInputs(form_class):
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
-                for field in self.fields.values():
-                    field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+                name_inputs(self)
 
         return NamedInputs
 
@@ -70,3 +78,18 @@ class FrenchTitles:
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's name: Django writes the names in the
+    table head only, which leaves screen readers with unnamed fields."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class NamedInputs(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)  # the formset's own: "Supprimer", the key
+                name_inputs(form)
+
+        return NamedInputs

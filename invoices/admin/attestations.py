@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clients.admin.french import FrenchTitles
+from clients.admin.french import FrenchTitles, LabelledTabularInline
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
@@ -31,7 +31,7 @@ from invoices.models import (
 from invoices.templatetags.fr_format import euros
 
 
-class TaxSubCeilingInline(admin.TabularInline):
+class TaxSubCeilingInline(LabelledTabularInline):
     model = TaxSubCeiling
     extra = 0
     fields = ("nature", "annual_cap", "max_hours_per_intervention")
@@ -158,7 +158,7 @@ class AttestationAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
         )
 
 
-class FailedItemInline(admin.TabularInline):
+class FailedItemInline(LabelledTabularInline):
     model = AttestationBatchItem
     verbose_name = "échec"
     verbose_name_plural = "échecs (à relancer)"

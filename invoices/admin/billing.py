@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from clients.admin.french import FrenchTitles
+from clients.admin.french import FrenchTitles, LabelledTabularInline
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
@@ -44,7 +44,7 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyInline(ReadOnly, admin.TabularInline):
+class ReadOnlyInline(ReadOnly, LabelledTabularInline):
     extra = 0
     can_delete = False
 

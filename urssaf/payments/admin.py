@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from clients.admin.french import LabelledTabularInline
 from invoices.templatetags.fr_format import euros
 
 from ..triage.admin import OpenTriageFilter, TriageAdmin
@@ -33,7 +34,7 @@ class TriageFilter(OpenTriageFilter):
     everything_label = "Toutes les demandes"
 
 
-class EventInline(admin.TabularInline):
+class EventInline(LabelledTabularInline):
     model = PaymentRequestEvent
     extra = 0
     can_delete = False
