@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.services import audit
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from . import services
@@ -16,7 +17,7 @@ from .models import EvidencePack, PackStatus
 
 
 @admin.register(EvidencePack)
-class EvidencePackAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class EvidencePackAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("__str__", "status", "progress", "requested_by", "created_at", "download")
     list_filter = ("status",)
     actions = ("retry_failed",)
