@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from .labels import action_label
@@ -24,7 +25,7 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AuditEntryAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """The audit trail is evidence: staff read it, nobody edits or deletes it."""
 
     list_display = ["created_at", "actor", "action_display", "object_repr", "content_type"]

@@ -14,11 +14,13 @@ from .labels import action_label
 class AuditEntry(models.Model):
     """Who did what, when, to which record: status changes and staff actions. Never edited."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = actor_field()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="date")
+    actor = actor_field("auteur")
     action = models.CharField("action", max_length=64)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, verbose_name="type d'objet"
+    )
+    object_id = models.CharField(max_length=64, verbose_name="identifiant de l'objet")
     object_repr = models.CharField("objet", max_length=200)
     changes = models.JSONField("changements", default=dict, blank=True)
     note = models.TextField("note", blank=True)

@@ -18,6 +18,7 @@ from django.utils.html import format_html_join
 
 from clients.access import AuthenticatedHttpRequest
 from clients.admin.downloads import StoredFileDownload
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Cooperative
 
@@ -27,7 +28,7 @@ from .models import AccountingExport, AccountMapping, EReport
 
 
 @admin.register(AccountMapping)
-class AccountMappingAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class AccountMappingAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("description", "number", "label")
     list_display_links = ("description",)
     list_editable = ("number", "label")
@@ -78,7 +79,7 @@ class ExportForm(forms.Form):
         return data
 
 
-class StaffFilesAdmin(SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
+class StaffFilesAdmin(FrenchTitles, SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
     """Read-only records made by a form; their files downloaded through the admin."""
 
     file_fields: tuple[str, ...] = ()

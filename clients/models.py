@@ -1,10 +1,11 @@
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -142,7 +143,7 @@ class ClientToken(models.Model):
 
     # NULL until the link is minted (a link request is sent by a task): unique among the set.
     token_hash = models.CharField(  # noqa: DJ001
-        max_length=64, unique=True, null=True, editable=False
+        max_length=64, unique=True, null=True, editable=False, verbose_name="empreinte du jeton"
     )
     channel = models.CharField(
         "envoyé par", max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL
@@ -171,10 +172,13 @@ class AccountInvitation(ClientToken):
     """A link to open the client's portal account, sent to the contact on their record."""
 
     client = models.ForeignKey(
-        "Client", on_delete=models.CASCADE, related_name="account_invitations"
+        "Client",
+        on_delete=models.CASCADE,
+        related_name="account_invitations",
+        verbose_name="client",
     )
     origin = models.CharField("origine", max_length=16, choices=InvitationOrigin.choices)
-    sent_by = actor_field()
+    sent_by = actor_field("envoyée par")
 
     class Meta:
         verbose_name = "invitation à créer l'espace client"
@@ -255,6 +259,19 @@ class VatReturnFrequency(models.TextChoices):
     ANNUAL = "annual", "Annuelle (régime simplifié)"
 
 
+LOGO_MAX_BYTES = 500 * 1024
+
+
+def logo_path(instance, filename: str) -> str:
+    """A new name per upload, so browsers never keep showing a replaced logo."""
+    return f"cooperative/logo-{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+def validate_logo_size(file) -> None:
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError("Le logo ne doit pas dépasser 500 Ko.")
+
+
 class Cooperative(models.Model):
     """The organisation that holds the SAP declaration and issues every invoice."""
 
@@ -286,6 +303,13 @@ class Cooperative(models.Model):
         choices=VatReturnFrequency.choices,
         default=VatReturnFrequency.NOT_REGISTERED,
         help_text="Fixe aussi les périodes de l'e-reporting ; non assujettie : rien n'est produit.",
+    )
+    logo = models.ImageField(
+        "logo",
+        upload_to=logo_path,
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"]), validate_logo_size],
+        help_text="Affiché en tête du portail, à côté du nom (PNG, JPEG ou WebP, 500 Ko au plus).",
     )
 
     class Meta:
@@ -330,9 +354,13 @@ class ProviderQuerySet(models.QuerySet):
 class Provider(models.Model):
     """A cooperative member who performs the services and issues invoices."""
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="providers")
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="provider")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="providers", verbose_name="coopérative"
+    )
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="provider", verbose_name="compte utilisateur"
+    )
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
     trade_name = models.CharField("nom commercial", max_length=120, blank=True)
@@ -350,7 +378,7 @@ class Provider(models.Model):
     # `provider.natures` (the activities the provider may invoice) is declared by the invoices
     # app on ServiceNature.providers: it builds on this app, never the other way round.
     is_active = models.BooleanField("actif", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
     objects = ProviderQuerySet.as_manager()
 
@@ -441,10 +469,17 @@ class Client(models.Model):
         "city_insee_code",
     )
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="clients")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="clients", verbose_name="coopérative"
+    )
     user = models.OneToOneField(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="client"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client",
+        verbose_name="compte utilisateur",
     )
     providers = models.ManyToManyField(
         Provider, related_name="clients", verbose_name="prestataires", blank=True
@@ -459,7 +494,9 @@ class Client(models.Model):
     # Birth date and place are encrypted at rest (clients/encryption.py); the name is not: it is
     # printed on every document, sorted and searched. `with_birth_date` searches the date.
     birth_date = EncryptedDateField("date de naissance")
-    birth_date_hash = KeyedHashField(source="birth_date", db_index=True)
+    birth_date_hash = KeyedHashField(
+        source="birth_date", db_index=True, verbose_name="empreinte de la date de naissance"
+    )
     birth_country_code = EncryptedCharField(
         "pays de naissance (code INSEE)",
         max_length=5,
@@ -538,7 +575,7 @@ class Client(models.Model):
     )
     ai_failed_at = models.DateTimeField("échec le", null=True, blank=True)
     ai_status_note = models.TextField("motif (échec, inéligibilité)", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
     objects = ClientQuerySet.as_manager()
 

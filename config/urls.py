@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clients.account_forms import LoginForm
-from clients.views import home
+from clients.views import cooperative_logo, home
 from config.views import favicon, health
 
 urlpatterns = [
     path("", home, name="home"),
     path("sante/", health, name="health"),
     path("favicon.ico", favicon),
+    path("logo/", cooperative_logo, name="cooperative_logo"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(
@@ -31,3 +32,5 @@ urlpatterns = [
 admin.site.site_header = "Coopérative SAP — administration"
 admin.site.site_title = "Coopérative SAP"
 admin.site.index_title = "Gestion de la coopérative"
+# The home page lists every model; without the side list the tables get the whole width.
+admin.site.enable_nav_sidebar = False

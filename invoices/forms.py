@@ -31,6 +31,19 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
+CENTS = Decimal("0.01")
+
+
+class DecimalInput(forms.TextInput):
+    """A decimal shown as people write it: `32,00`, not `32,000` (a price field keeps three
+    decimal places for the rare `25,125`, which is then shown whole)."""
+
+    def format_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            value = value.quantize(CENTS) if value == value.quantize(CENTS) else value.normalize()
+        return super().format_value(value)
+
+
 def _money_field(label: str, *, decimal_places: int, max_digits: int, **kwargs):
     # `localize` accepts the French decimal comma ("25,50") as well as a point.
     return forms.DecimalField(
@@ -38,7 +51,7 @@ def _money_field(label: str, *, decimal_places: int, max_digits: int, **kwargs):
         max_digits=max_digits,
         decimal_places=decimal_places,
         localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        widget=DecimalInput(attrs={"inputmode": "decimal"}),
         **kwargs,
     )
 

@@ -11,10 +11,11 @@ from django.db.models import QuerySet
 from .. import services
 from ..access import AuthenticatedHttpRequest
 from ..models import AccountInvitation, ClientLinkRequest, LinkRequestState
+from .french import FrenchTitles
 from .sensitive import SensitiveLookupsRefused
 
 
-class ReadOnlyAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ReadOnlyAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 

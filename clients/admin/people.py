@@ -15,6 +15,7 @@ from .. import services
 from ..models import Client, Cooperative, Provider, User
 from ..record_history import record_history
 from ..validators import normalize_iban, validate_iban
+from .french import FrenchTitles
 from .sensitive import SensitiveLookupsRefused
 
 
@@ -38,7 +39,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(SensitiveLookupsRefused, BaseUserAdmin):
+class UserAdmin(FrenchTitles, SensitiveLookupsRefused, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -75,11 +76,11 @@ class UserAdmin(SensitiveLookupsRefused, BaseUserAdmin):
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class CooperativeAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("legal_name", "siren", "sap_number", "sap_declaration_date", "city", "email")
     search_fields = ("legal_name", "siren", "sap_number")
     fieldsets = (
-        (None, {"fields": ("legal_name", "address_line", "postal_code", "city")}),
+        (None, {"fields": ("legal_name", "logo", "address_line", "postal_code", "city")}),
         ("Identifiants", {"fields": ("siren", "sap_number", "sap_declaration_date")}),
         ("TVA", {"fields": ("vat_return_frequency", "vat_number")}),
         ("Contact", {"fields": ("email", "phone")}),
@@ -151,7 +152,7 @@ ClientAdminForm = new_iban_form(Client, "iban", "Nouvel IBAN")
 
 
 @admin.register(Provider)
-class ProviderAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ProviderAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     form = ProviderAdminForm
     list_display = (
         "last_name",
@@ -214,7 +215,7 @@ AI_STATUS_FIELDS = (
 
 
 @admin.register(Client)
-class ClientAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ClientAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     form = ClientAdminForm
     list_display = (
         "birth_name",

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 
 from clients.access import AuthenticatedHttpRequest
 from clients.admin.downloads import StoredFileDownload
+from clients.admin.french import FrenchTitles, LabelledTabularInline
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.models import Client
 from invoices import attestations
@@ -35,14 +36,14 @@ from .billing import ReadOnly, ReadOnlyInline
 from .columns import euros_column
 
 
-class TaxSubCeilingInline(admin.TabularInline):
+class TaxSubCeilingInline(LabelledTabularInline):
     model = TaxSubCeiling
     extra = 0
     fields = ("nature", "annual_cap", "max_hours_per_intervention")
 
 
 @admin.register(TaxRuleSet)
-class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class TaxRuleSetAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "label",
         "valid_from",
@@ -72,7 +73,9 @@ class TaxRuleSetAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
+class AttestationAdmin(
+    FrenchTitles, ReadOnly, SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin
+):
     list_display = (
         "reference",
         "client",
@@ -142,7 +145,7 @@ class AttestationAdmin(ReadOnly, SensitiveLookupsRefused, StoredFileDownload, ad
         )
 
 
-class FailedItemInline(ReadOnlyInline):
+class FailedItemInline(ReadOnlyInline, LabelledTabularInline):
     model = AttestationBatchItem
     verbose_name = "échec"
     verbose_name_plural = "échecs (à relancer)"
@@ -176,7 +179,7 @@ class BatchStartForm(forms.Form):
 
 
 @admin.register(AttestationBatch)
-class AttestationBatchAdmin(ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
+class AttestationBatchAdmin(FrenchTitles, ReadOnly, SensitiveLookupsRefused, admin.ModelAdmin):
     change_list_template = "attestations/admin_batch_change_list.html"
     list_display = (
         "year",

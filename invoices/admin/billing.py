@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from clients.access import AuthenticatedHttpRequest
+from clients.admin.french import FrenchTitles, LabelledTabularInline
 from clients.admin.sensitive import SensitiveLookupsRefused
 from invoices.models import (
     BillingDocument,
@@ -58,12 +59,12 @@ class ReadOnly(WrittenByServices):
         return False
 
 
-class ReadOnlyInline(ReadOnly, admin.TabularInline):
+class ReadOnlyInline(ReadOnly, LabelledTabularInline):
     extra = 0
     can_delete = False
 
 
-class BillingDocumentAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class BillingDocumentAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """What the admin of every kind of billing document shows alike."""
 
     pdf_url_name: str  # the route of the kind's PDF, which takes the document's code
@@ -280,7 +281,7 @@ class InvoiceAdmin(BillingDocumentAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
+class PaymentAdmin(FrenchTitles, SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Read-only: a payment is recorded through `payment_record`, which also settles the invoice."""
 
     list_display = (
@@ -315,7 +316,7 @@ class PaymentAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ServiceNature)
-class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class ServiceNatureAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """The 26 legal activities are data (invoices/data/service_natures.json): no add, no delete."""
 
     list_display = (
@@ -339,7 +340,7 @@ class ServiceNatureAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(DocumentSequence)
-class DocumentSequenceAdmin(SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
+class DocumentSequenceAdmin(FrenchTitles, SensitiveLookupsRefused, ReadOnly, admin.ModelAdmin):
     """Shown for audit; only numbering a document moves a sequence, or a series would get
     gaps."""
 

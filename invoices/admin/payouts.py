@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from clients.access import AuthenticatedHttpRequest
 from clients.admin.filters import DefaultChoiceFilter
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 from clients.validators import bic_of_iban, mask_iban, validate_bic, validate_iban
 from invoices.models import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus
@@ -122,7 +123,7 @@ def sepa_response(batch: PayoutBatch) -> HttpResponse:
 
 
 @admin.register(Payout)
-class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutAdmin(FrenchTitles, WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = (
         "invoice",
         "provider",
@@ -217,7 +218,7 @@ class PayoutAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
+class PayoutBatchAdmin(FrenchTitles, WrittenByServices, SensitiveLookupsRefused, admin.ModelAdmin):
     list_display = ("message_id", "created_at", "execution_date", "count", "total", "created_by")
     list_select_related = ("created_by",)
     actions = ("download", "mark_batch_paid")

@@ -31,8 +31,8 @@ class AttestationBatch(models.Model):
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
-        verbose_name = "génération d'attestations"
-        verbose_name_plural = "générations d'attestations"
+        verbose_name = "lot d'attestations"
+        verbose_name_plural = "lots d'attestations"
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
@@ -65,8 +65,12 @@ class AttestationBatchItem(models.Model):
     """One client of a batch. Its status moves once, with a conditional update, so a task run
     twice (a worker killed after the work, the message redelivered) never counts twice."""
 
-    batch = models.ForeignKey(AttestationBatch, on_delete=models.CASCADE, related_name="items")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(
+        AttestationBatch, on_delete=models.CASCADE, related_name="items", verbose_name="lot"
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="+", verbose_name="client"
+    )
     status = models.CharField(
         "statut", max_length=16, choices=BatchItemStatus.choices, default=BatchItemStatus.PENDING
     )
@@ -114,9 +118,12 @@ class Attestation(models.Model):
     client already filed can always be found again.
     """
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="attestations"
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="attestations",
+        verbose_name="client",
     )
     year = models.PositiveSmallIntegerField("année")
     version = models.PositiveSmallIntegerField("version", default=1)
@@ -135,6 +142,7 @@ class Attestation(models.Model):
         null=True,
         blank=True,
         related_name="attestations",
+        verbose_name="lot",
     )
 
     objects = AttestationQuerySet.as_manager()

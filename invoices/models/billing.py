@@ -31,7 +31,7 @@ class Regime(models.TextChoices):
 class ServiceNature(models.Model):
     """One of the 26 SAP activities of article D7231-1 du code du travail (loaded as data)."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name="identifiant")
     label = models.CharField("libellé", max_length=200)
     short_label = models.CharField("libellé court", max_length=80)
     regime = models.CharField("régime", max_length=1, choices=Regime.choices)
@@ -45,7 +45,7 @@ class ServiceNature(models.Model):
     default_vat_rate = models.DecimalField("taux de TVA usuel (%)", max_digits=4, decimal_places=2)
     urssaf_code_nature = models.CharField("code nature URSSAF", max_length=5, blank=True)
     urssaf_code_activite = models.CharField("code activité URSSAF", max_length=10, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name="ordre")
     # Declared here rather than on Provider (read as `provider.natures`): invoices builds on
     # clients, never the other way round. A provider with none may invoice any nature.
     providers = models.ManyToManyField(
@@ -173,8 +173,8 @@ class Invoice(BillingDocument):
     deposit_mode = models.CharField(
         "mode de paiement de l'acompte", max_length=20, choices=PaymentMode.choices, blank=True
     )
-    paid_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name="heure du paiement complet")
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name="heure de l'annulation")
     # An avance immédiate client's invoices all go through URSSAF; one issued outside it (a
     # service before the activation, a one-off agreed payment) says why, for the audit.
     outside_ai_reason = models.TextField(
@@ -253,10 +253,13 @@ class Invoice(BillingDocument):
 
 
 class InvoiceLine(ServiceLine):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name="facture"
+    )
 
     class Meta(ServiceLine.Meta):
         verbose_name = "ligne de facture"
+        verbose_name_plural = "lignes de facture"
         constraints = line_constraints("line")
 
 
@@ -273,8 +276,10 @@ class PaymentQuerySet(models.QuerySet):
 
 
 class Payment(models.Model):
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name="facture"
+    )
     paid_on = models.DateField("date du paiement")
     amount = models.DecimalField("montant", max_digits=10, decimal_places=2)
     mode = models.CharField("mode de paiement", max_length=20, choices=PaymentMode.choices)
@@ -290,8 +295,8 @@ class Payment(models.Model):
         blank=True,
     )
     reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field()
-    created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = actor_field("enregistré par")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     objects = PaymentQuerySet.as_manager()
 
@@ -340,12 +345,14 @@ class PaymentReversal(models.Model):
     count it. One reversal per payment, enforced by the one-to-one key.
     """
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="reversal", verbose_name="paiement"
+    )
     reversed_on = models.DateField("date de la reprise")
     reason = models.CharField("motif", max_length=200)
     reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field()
-    created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = actor_field("enregistré par")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     class Meta:
         verbose_name = "reprise de paiement"

@@ -74,10 +74,13 @@ class CreditNote(BillingDocument):
 
 
 class CreditNoteLine(ServiceLine):
-    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.CASCADE, related_name="lines", verbose_name="avoir"
+    )
 
     class Meta(ServiceLine.Meta):
         verbose_name = "ligne d'avoir"
+        verbose_name_plural = "lignes d'avoir"
         constraints = line_constraints("credit_note_line")
 
 
@@ -110,9 +113,14 @@ class Refund(models.Model):
     )
     reference = models.CharField("référence", max_length=100, blank=True)
     recorded_by = models.ForeignKey(
-        "clients.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "clients.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="enregistré par",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("date de saisie", auto_now_add=True)
 
     class Meta:
         verbose_name = "remboursement au client"

@@ -84,22 +84,32 @@ class BillingDocument(models.Model):
     status: str
     lines: "RelatedManager[ServiceLine]"
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
     cooperative = models.ForeignKey(
-        "clients.Cooperative", on_delete=models.PROTECT, related_name="%(class)ss"
+        "clients.Cooperative",
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name="coopérative",
     )
     provider = models.ForeignKey(
-        "clients.Provider", on_delete=models.PROTECT, related_name="%(class)ss"
+        "clients.Provider",
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name="prestataire",
     )
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="%(class)ss"
+        "clients.Client", on_delete=models.PROTECT, related_name="%(class)ss", verbose_name="client"
     )
     # NULL until numbered, so the unique constraints ignore drafts.
     number = models.CharField(  # noqa: DJ001
         "numéro", max_length=20, null=True, blank=True, editable=False
     )
-    year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, verbose_name="année"
+    )
+    sequence = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name="numéro d'ordre"
+    )
     issue_date = models.DateField("date d'émission", null=True, blank=True)
     period_start = models.DateField("début de la période de service")
     period_end = models.DateField("fin de la période de service")
@@ -113,8 +123,8 @@ class BillingDocument(models.Model):
         "total TTC", max_digits=10, decimal_places=2, default=Decimal("0")
     )
     notes = models.TextField("mentions complémentaires", max_length=NOTES_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name="heure d'émission")
 
     objects = BillingDocumentQuerySet.as_manager()
 
@@ -214,7 +224,7 @@ class ServiceLine(models.Model):
     total_ht = models.DecimalField("total HT", max_digits=10, decimal_places=2)
     total_tva = models.DecimalField("TVA", max_digits=10, decimal_places=2)
     total_ttc = models.DecimalField("total TTC", max_digits=10, decimal_places=2)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name="ordre")
     # The unit price as printed (three decimals), set by invoices.printing for the templates;
     # declared here for the type checker only.
     unit_price_display: str
@@ -259,11 +269,13 @@ class DocumentSequence(models.Model):
     numbers of a series follow one another without a gap.
     """
 
-    cooperative = models.ForeignKey("clients.Cooperative", on_delete=models.PROTECT)
+    cooperative = models.ForeignKey(
+        "clients.Cooperative", on_delete=models.PROTECT, verbose_name="coopérative"
+    )
     # The numbered model's name: "invoice", "quote".
     kind = models.CharField("type de document", max_length=20)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField("année")
+    last_value = models.PositiveIntegerField(default=0, verbose_name="dernier numéro attribué")
 
     class Meta:
         verbose_name = "numérotation"

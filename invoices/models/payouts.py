@@ -68,9 +68,14 @@ class Payout(models.Model):
     recover from the provider.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payouts")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payouts", verbose_name="facture"
+    )
     provider = models.ForeignKey(
-        "clients.Provider", on_delete=models.PROTECT, related_name="payouts"
+        "clients.Provider",
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        verbose_name="prestataire",
     )
     amount = models.DecimalField("montant", max_digits=10, decimal_places=2)
     status = models.CharField(
@@ -89,7 +94,7 @@ class Payout(models.Model):
         verbose_name="lot SEPA",
     )
     reversed_at = models.DateTimeField("paiement repris après versement le", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
     objects = PayoutQuerySet.as_manager()
 

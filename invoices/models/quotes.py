@@ -80,8 +80,11 @@ class Quote(BillingDocument):
 
 
 class QuoteLine(ServiceLine):
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    quote = models.ForeignKey(
+        Quote, on_delete=models.CASCADE, related_name="lines", verbose_name="devis"
+    )
 
     class Meta(ServiceLine.Meta):
         verbose_name = "ligne de devis"
+        verbose_name_plural = "lignes de devis"
         constraints = line_constraints("quote_line")

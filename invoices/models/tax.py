@@ -94,7 +94,9 @@ class TaxRuleSet(models.Model):
 class TaxSubCeiling(models.Model):
     """A per-nature annual cap inside the global ceiling (code du travail D7233-5)."""
 
-    rule_set = models.ForeignKey(TaxRuleSet, on_delete=models.CASCADE, related_name="sub_ceilings")
+    rule_set = models.ForeignKey(
+        TaxRuleSet, on_delete=models.CASCADE, related_name="sub_ceilings", verbose_name="barème"
+    )
     nature = models.ForeignKey(ServiceNature, on_delete=models.PROTECT, verbose_name="nature")
     annual_cap = models.DecimalField("plafond annuel", max_digits=8, decimal_places=2)
     max_hours_per_intervention = models.DecimalField(

@@ -1,10 +1,12 @@
 """French formatting for pages and PDFs: `1 234,56 €`, `31 mars 2026`."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import SafeData, mark_safe
 
 register = template.Library()
 
@@ -67,3 +69,28 @@ def datetime_fr(value) -> str:
         return ""
     local = timezone.localtime(value)
     return f"{date_fr(local)} à {local.hour} h {local.minute:02d}"
+
+
+# Text between tags; the content of these elements is left as it is.
+_TAG = re.compile(
+    r"(<(?:script|style|pre|textarea)\b.*?</(?:script|style|pre|textarea)>|<[^>]*>)", re.S | re.I
+)
+_BEFORE_PUNCTUATION = re.compile(r"[ \u00a0]+([:;!?»])")
+_AFTER_GUILLEMET = re.compile(r"«[ \u00a0]+")
+
+
+@register.filter(is_safe=True)
+def french_spacing(value) -> str:
+    """Make the spaces of French typography unbreakable in HTML text: before : ; ! ? », after «.
+
+    Only text between tags changes (never attributes, scripts, or form values), so the result
+    is as safe as the input. `base.html` applies it to every page's content.
+    """
+    if not value:
+        return value
+    parts = _TAG.split(str(value))
+    for i in range(0, len(parts), 2):  # even items are text, odd ones the tags
+        text = _BEFORE_PUNCTUATION.sub(lambda m: NARROW_NBSP + m.group(1), parts[i])
+        parts[i] = _AFTER_GUILLEMET.sub("«" + NARROW_NBSP, text)
+    result = "".join(parts)
+    return mark_safe(result) if isinstance(value, SafeData) else result  # noqa: S308

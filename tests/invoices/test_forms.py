@@ -200,3 +200,14 @@ def test_the_filters_are_described_in_french():
     form = InvoiceFilterForm(data={"status": "issued", "month": "2026-11"})
     assert form.is_valid()
     assert form.describe() == "émise, novembre 2026"
+
+
+def test_line_form_shows_prices_with_two_decimals_unless_a_third_one_counts():
+    form = LineForm(
+        initial={"unit_price_ttc": Decimal("32.000"), "quantity": Decimal("1.50")},
+        natures=None,
+    )
+    assert 'value="32,00"' in str(form["unit_price_ttc"])
+    assert 'value="1,50"' in str(form["quantity"])
+    form = LineForm(initial={"unit_price_ttc": Decimal("19.995")})
+    assert 'value="19,995"' in str(form["unit_price_ttc"])

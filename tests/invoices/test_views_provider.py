@@ -604,7 +604,8 @@ def test_a_bad_filter_shows_a_french_error_and_is_ignored(
     response = as_carol.get(reverse("provider:invoice_list"), params)
 
     assert response.status_code == HTTPStatus.OK
-    assert message in text(response)
+    # The page spaces French punctuation with a narrow no-break space.
+    assert message in text(response).replace("\u202f:", " :")
     assert len(listed(response)) == 3
 
 
@@ -640,7 +641,8 @@ def test_the_list_query_count_does_not_grow_with_rows(
             NOW, carol, ClientFactory(cooperative=carol.cooperative, providers=[carol])
         )
         pay_on(invoice, "10.00", dt.date(2026, 11, 23))
-    with django_assert_max_num_queries(5):
+    # 6: one of them reads the cooperative whose name heads every page.
+    with django_assert_max_num_queries(6):
         response = as_carol.get(reverse("provider:invoice_list"))
     assert len(response.context["page"].object_list) == rows
 
@@ -651,7 +653,7 @@ def test_the_dashboard_query_count_does_not_grow_with_rows(
 ):
     for _ in range(rows):
         issue_on(NOW, carol, alice)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # the header reads the cooperative's name
         as_carol.get(reverse("provider:dashboard"))
 
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from audit.services import audit
 from clients.access import AuthenticatedHttpRequest
 from clients.admin.downloads import StoredFileDownload
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from . import services
@@ -17,7 +18,9 @@ from .models import EvidencePack, PackStatus
 
 
 @admin.register(EvidencePack)
-class EvidencePackAdmin(SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin):
+class EvidencePackAdmin(
+    FrenchTitles, SensitiveLookupsRefused, StoredFileDownload, admin.ModelAdmin
+):
     list_display = ("__str__", "status", "progress", "requested_by", "created_at", "download")
     list_filter = ("status",)
     actions = ("retry_failed",)

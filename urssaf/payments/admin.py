@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from clients.admin.french import LabelledTabularInline
 from clients.encryption import encrypted_field_names
 from clients.models import Client, Provider
 from invoices.templatetags.fr_format import euros
@@ -36,7 +37,7 @@ class TriageFilter(OpenTriageFilter):
     everything_label = "Toutes les demandes"
 
 
-class EventInline(admin.TabularInline):
+class EventInline(LabelledTabularInline):
     model = PaymentRequestEvent
     extra = 0
     can_delete = False

@@ -83,7 +83,10 @@ class PaymentRequest(TriageRecord):
     triage_table = TABLE
 
     invoice = models.ForeignKey(
-        "invoices.Invoice", on_delete=models.PROTECT, related_name="payment_requests"
+        "invoices.Invoice",
+        on_delete=models.PROTECT,
+        related_name="payment_requests",
+        verbose_name="facture",
     )
     state = models.CharField(
         "état côté portail",
@@ -105,7 +108,9 @@ class PaymentRequest(TriageRecord):
     )
 
     attempts = models.PositiveSmallIntegerField("prises en charge pour envoi", default=0)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claim_token = models.UUIDField(
+        null=True, blank=True, editable=False, verbose_name="jeton de prise en charge"
+    )
     claimed_at = models.DateTimeField("pris en charge le", null=True, blank=True)
     # After a transient failure: not sent again before this moment (backoff, Retry-After).
     retry_at = models.DateTimeField("prochain essai d'envoi après", null=True, blank=True)
@@ -201,8 +206,13 @@ class EventKind(models.TextChoices):
 class PaymentRequestEvent(models.Model):
     """One thing that happened to a payment request, when it was seen. Never updated."""
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(PaymentRequest, on_delete=models.PROTECT, related_name="events")
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
+    request = models.ForeignKey(
+        PaymentRequest,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name="demande de paiement",
+    )
     at = models.DateTimeField("le", db_index=True)
     kind = models.CharField("événement", max_length=16, choices=EventKind.choices)
     status_code = models.CharField("statut URSSAF", max_length=16, blank=True)

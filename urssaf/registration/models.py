@@ -45,7 +45,10 @@ class AIRegistration(TriageRecord):
     triage_table = TABLE
 
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="ai_registrations"
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="ai_registrations",
+        verbose_name="client",
     )
     started_by = actor_field("lancée par")
     origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)

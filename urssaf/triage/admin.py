@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from audit.services import audit_trail
 from clients.admin.filters import DefaultChoiceFilter
+from clients.admin.french import FrenchTitles
 from clients.admin.sensitive import SensitiveLookupsRefused
 
 from .models import TriageRecord
@@ -61,7 +62,7 @@ class OpenTriageFilter(DefaultChoiceFilter):
         return queryset.filter(triage_state=value)
 
 
-class TriageAdmin(SensitiveLookupsRefused, admin.ModelAdmin):
+class TriageAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """A triage queue: oldest case first, read-only, advice and journal on the change page."""
 
     ordering = ("triage_since", "-created_at")

@@ -113,7 +113,8 @@ def test_a_contest_shows_the_reason_and_reaches_the_provider_and_the_staff(
     client.force_login(carol.user)
     page = client.get(reverse("provider:invoice_detail", args=[invoice.code]))
     assert page.status_code == HTTPStatus.OK
-    assert "Contestation : La facture comporte une erreur" in page.content.decode()
+    # The page spaces French punctuation with a narrow no-break space.
+    assert "Contestation\u202f: La facture comporte une erreur" in page.content.decode()
     # URSSAF will not pay it: the client may now settle it directly.
     services.payment_record_unless_at_urssaf(
         invoice=invoice,

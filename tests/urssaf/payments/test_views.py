@@ -36,7 +36,8 @@ def page(client, user, name, invoice=None, **params):
 
 
 def text(response) -> str:
-    return unescape(response.content.decode())
+    """The page as a reader sees it: entities decoded, French no-break spaces as spaces."""
+    return unescape(response.content.decode()).replace("\u202f", " ")
 
 
 def test_the_provider_sees_the_journey_and_the_48_hour_countdown(client, carol, ai_invoice):
