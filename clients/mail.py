@@ -6,6 +6,7 @@ has no request to take a host from (and a request's Host header is the visitor's
 """
 
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,8 +21,15 @@ def portal_url(name: str, *args) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=args)
 
 
-def send_templated_email(*, template: str, to: str, context: dict) -> None:
-    """Render the `template` triplet with `context` and send it to `to`.
+def send_templated_email(
+    *,
+    template: str,
+    to: str,
+    context: dict,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> None:
+    """Render the `template` triplet with `context` and send it to `to`, with `attachments`
+    (file name, content, MIME type) if any.
 
     Mail transport errors propagate (OSError): the calling task retries.
     """
@@ -34,5 +42,7 @@ def send_templated_email(*, template: str, to: str, context: dict) -> None:
     message.attach_alternative(
         render_to_string(f"emails/{template}_body.html", context), "text/html"
     )
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     message.send()
     logger.info("E-mail %s sent", template)

@@ -154,11 +154,23 @@ def attestation_notify(*, attestation_id: int) -> bool:
 
 
 def _send_available_email(attestation: Attestation) -> None:
+    """Announce the attestation; a client without a portal account gets it attached, since
+    the link to the portal would only lead them to a log-in page."""
+    has_account = attestation.client.user_id is not None
     context = {
         "attestation": attestation,
         "client": attestation.client,
+        "has_account": has_account,
         "list_url": portal_url("attestations:list"),
+        "signup_url": portal_url("signup:start"),
     }
+    attachments = []
+    if not has_account:
+        with attestation.file.open("rb") as stored:
+            attachments.append((f"{attestation.reference}.pdf", stored.read(), "application/pdf"))
     send_templated_email(
-        template="attestation_available", to=attestation.client.email, context=context
+        template="attestation_available",
+        to=attestation.client.email,
+        context=context,
+        attachments=attachments,
     )

@@ -329,6 +329,34 @@ def test_the_client_is_emailed_once_per_version(
     assert attestation.emailed_at is not None
 
 
+def test_a_client_without_an_account_gets_the_attestation_attached_and_how_to_sign_up(
+    example_one, mailoutbox, django_capture_on_commit_callbacks
+):
+    from clients.models import Client
+
+    Client.objects.filter(pk=example_one.pk).update(user=None)
+    example_one.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation, _ = attestation_generate(client=example_one, year=2025)
+
+    [mail] = mailoutbox
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"{attestation.reference}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    assert "Elle est jointe à ce message" in mail.body
+    assert "/inscription/" in mail.body
+    assert "/attestations/" not in mail.body
+
+
+def test_a_client_with_an_account_gets_a_link_and_no_attachment(
+    example_one, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation_generate(client=example_one, year=2025)
+
+    assert mailoutbox[0].attachments == []
+
+
 def test_a_client_with_nothing_attestable_gets_no_attestation(carol, alice):
     invoice = housework_month(carol, alice, 2025, 5, 4, "30")
     pay(invoice, "120.00", dt.date(2025, 5, 27), PaymentMode.CASH)

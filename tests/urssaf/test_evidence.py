@@ -204,7 +204,7 @@ def test_a_pack_for_an_invoice_follows_its_corrections(staff, on_commit, alice_y
     assert f"factures/facture-{alice_year['paid'].number}.pdf" not in names
     assert any(name.startswith("avoirs/") for name in names)
     text = pdf_text(archive.read(f"factures/facture-{corrected.number}.pdf"))
-    assert f"Annule et remplace la facture n° {contested.number}" in text
+    assert f"Remplace la facture n° {contested.number}, annulée par l'avoir" in text
 
 
 def test_the_invoice_admin_prepares_a_pack_per_selected_invoice(staff, on_commit, alice_year):

@@ -169,7 +169,7 @@ def test_the_corrected_invoice_says_which_one_it_replaces(
     assert "la facture n° <a" in page
     assert old.number in page
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert "Annule et remplace" in text
+    assert f"Remplace la facture n° {old.number}, annulée par l'avoir n° AV-" in text
     assert old.number in text
 
 
