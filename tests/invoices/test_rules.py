@@ -17,6 +17,7 @@ from invoices.services import LineData
 from urssaf.payments import preflight
 
 from ..factories import nature
+from ..reading import as_read
 
 D = Decimal
 NOV = (dt.date(2026, 11, 2), dt.date(2026, 11, 20))
@@ -231,10 +232,9 @@ def test_the_provider_sees_the_notice_on_a_quote(client, carol, alice, make_quot
     response = client.get(reverse("provider:quote_detail", args=[quote.code]))
 
     assert response.status_code == HTTPStatus.OK
-    assert "« Jardinage » : plafond de 5\u202f000,00\u00a0€ par an et par foyer" in (
-        response.content.decode()
-    )
-    assert "ce client en est à 120,00\u00a0€ en 2026" in response.content.decode()
+    page = as_read(response)
+    assert as_read("« Jardinage » : plafond de 5\u202f000,00\u00a0€ par an et par foyer") in page
+    assert as_read("ce client en est à 120,00\u00a0€ en 2026") in page
 
 
 def test_a_quote_counts_every_invoice_of_the_year_even_one_sharing_its_id(carol, alice, make_draft):

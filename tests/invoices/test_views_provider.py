@@ -15,6 +15,7 @@ from invoices.models import Invoice, InvoiceLine, InvoiceStatus, Payment, Paymen
 from invoices.services import LineData
 
 from ..factories import ClientFactory, nature
+from ..reading import as_read
 
 pytestmark = pytest.mark.django_db
 
@@ -738,7 +739,7 @@ def test_the_rule_table_speaks_french_on_the_form_and_saves_nothing(as_carol, al
     response = as_carol.post(reverse("provider:invoice_create"), data)
 
     assert response.status_code == HTTPStatus.OK
-    page = text(response)
+    page = as_read(response)
     assert "Le brouillon n'a pas été enregistré" in page
     assert "« Petit bricolage » est limité à 2 h par intervention (3 h facturées)" in page
     assert "des frais de « Jardinage » se facturent avec une prestation de cette nature" in page

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from invoices.models import Payout, PayoutStatus
+from invoices.models import CreditNote, Payout, PayoutStatus
 from invoices.services.payouts import PAYOUT_TARGET
 
 from .models import PaymentRequest, RequestState
@@ -298,9 +298,13 @@ def latest_request(invoice) -> PaymentRequest | None:
 
 
 def payment_timeline(invoice, now: datetime, *, for_client: bool = False) -> Timeline | None:
-    """Return the timeline of the invoice's latest payment request, None when it has none."""
+    """Return the timeline of the invoice's latest payment request, None when it has none or
+    when a credit note cancelled the invoice (its page then says so and names its replacement:
+    the request's last status, "to correct", would be stale)."""
     request = latest_request(invoice)
     if request is None:
+        return None
+    if invoice.is_cancelled and CreditNote.objects.filter(invoice=invoice).exists():
         return None
     payout = invoice.payouts.exclude(status=PayoutStatus.CANCELLED).first()
     return build_timeline(request, payout, now, for_client=for_client)

@@ -22,6 +22,7 @@ from urssaf.payments import services
 from urssaf.registration.services.common import mark_active
 
 from ...factories import nature
+from ...reading import as_read
 
 pytestmark = pytest.mark.django_db
 
@@ -280,7 +281,7 @@ def test_a_draft_entirely_before_the_activation_is_to_be_issued_outside_ai(
     )
     activate(alice, since="02/03/2026")
 
-    page = as_carol.get(reverse("provider:invoice_detail", args=[draft.code])).content.decode()
+    page = as_read(as_carol.get(reverse("provider:invoice_detail", args=[draft.code])))
 
     assert services.lines_before_activation(draft) == 1
     assert "Émettez-le « hors avance immédiate »" in page
