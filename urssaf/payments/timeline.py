@@ -109,7 +109,8 @@ def build_timeline(
     steps = [_sent_step(request)]
     if request.state == RequestState.SUBMITTED:
         steps += _urssaf_steps(request, info, now, for_client)
-        steps.append(_payout_step(request, payout, now))
+        if not for_client:  # how the cooperative pays its provider is none of the client's business
+            steps.append(_payout_step(request, payout, now))
     deadline = None
     if request.state == RequestState.SUBMITTED and request.status_code in AWAITING_VALIDATION_CODES:
         deadline = validation_deadline(request)

@@ -20,7 +20,7 @@ from clients.forms import (
     POSTAL_CODE_RE,
     normalize_mobile_phone,
 )
-from clients.models import FRANCE_INSEE_CODE, Client
+from clients.models import FRANCE_INSEE_CODE, STREET_TYPES, Client
 from clients.normalize import upper_ascii, upper_name
 from clients.validators import mask_iban
 
@@ -223,7 +223,8 @@ def describe(payload: dict[str, Any]) -> list[tuple[str, str]]:
         part
         for part in (
             address.get("numeroVoie", "") + address.get("lettreVoie", ""),
-            address.get("codeTypeVoie", ""),
+            # The code URSSAF receives (R, CHE…), read in words on the page that shows it.
+            STREET_TYPES.get(address.get("codeTypeVoie", ""), address.get("codeTypeVoie", "")),
             address.get("libelleVoie", ""),
         )
         if part

@@ -220,3 +220,13 @@ def test_a_validated_request_is_summed_up_for_each_reader():
 
     assert for_client.summary == "Demande validée : l'URSSAF va prélever votre part."
     assert for_provider.summary.startswith("Validée (par le client ou automatiquement)")
+
+
+def test_the_client_does_not_follow_the_providers_payout():
+    paid = request("70", paid_at=SENT + 4 * DAY)
+
+    for_client = build_timeline(paid, None, SENT + 5 * DAY, for_client=True)
+    for_provider = build_timeline(paid, None, SENT + 5 * DAY)
+
+    assert "payout" not in [step.key for step in for_client.steps]
+    assert [step.key for step in for_provider.steps][-1] == "payout"

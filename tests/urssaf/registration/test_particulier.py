@@ -118,7 +118,7 @@ def test_the_confirmation_rows_are_in_french_with_the_iban_masked(ready_alice):
     assert rows["Civilité"] == "Madame"
     assert rows["Date de naissance"] == "17/05/1975"
     assert rows["Lieu de naissance"] == "LYON — département 069, code commune 123"
-    assert rows["Adresse"] == "8 R DU SOLEIL / 69001 LYON (69381)"
+    assert rows["Adresse"] == "8 rue DU SOLEIL / 69001 LYON (69381)"
     assert rows["IBAN"] == "FR76 •••• •••• 0189"
 
 
