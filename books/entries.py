@@ -241,7 +241,7 @@ class Ledger:
 
     def providers(self) -> list[Entry]:
         period = (self.start, self.end)
-        payouts = (
+        payouts = list(
             Payout.objects.filter(
                 Q(cooperative_paid_at__date__range=period)
                 | Q(paid_at__date__range=period)
@@ -251,12 +251,17 @@ class Ledger:
             .select_related("invoice", "provider", "batch")
             .order_by("cooperative_paid_at", "pk")
         )
+        stopped = self._stopped_on(
+            [p.invoice_id for p in payouts if p.status == PayoutStatus.CANCELLED]
+        )
         entries, batches = [], defaultdict(list)
         for payout in payouts:
             owed = self._owed(payout)
             if self._in_period(owed.date):
                 entries.append(owed)
-            cancelled_on = self._cancelled_on(payout)
+            cancelled_on = None
+            if payout.status == PayoutStatus.CANCELLED:
+                cancelled_on = stopped.get(payout.invoice_id, owed.date)
             if cancelled_on and self._in_period(cancelled_on):
                 entries.append(
                     owed.reversed(cancelled_on, f"Annulation dû facture {owed.piece_ref}")
@@ -274,19 +279,18 @@ class Ledger:
         return entries
 
     @staticmethod
-    def _cancelled_on(payout: Payout) -> dt.date | None:
-        """When a cancelled payout stopped being owed: the refund or the recovery that did it."""
-        if payout.status != PayoutStatus.CANCELLED:
-            return None
-        refund = Refund.objects.filter(credit_note__invoice=payout.invoice_id).first()
-        if refund is not None:
-            return refund.refunded_on
-        reversal = (
-            PaymentReversal.objects.filter(payment__invoice=payout.invoice_id)
-            .order_by("reversed_on", "pk")
-            .first()
+    def _stopped_on(invoice_ids: list[int]) -> dict[int, dt.date]:
+        """When each invoice's cancelled payout stopped being owed: the refund of its credit
+        note, else the first recovery of its payment (two queries for the whole period)."""
+        stopped: dict[int, dt.date] = {}
+        reversals = PaymentReversal.objects.filter(payment__invoice__in=invoice_ids).order_by(
+            "-reversed_on", "-pk"
         )
-        return reversal.reversed_on if reversal else _local_date(payout.cooperative_paid_at)
+        for invoice_id, day in reversals.values_list("payment__invoice", "reversed_on"):
+            stopped[invoice_id] = day  # the earliest wins: latest first, overwritten
+        refunds = Refund.objects.filter(credit_note__invoice__in=invoice_ids)
+        stopped.update(refunds.values_list("credit_note__invoice", "refunded_on"))
+        return stopped
 
     def _paid(self, payouts: list[Payout], ref: str, label: str) -> Entry:
         day = max(_local_date(p.paid_at) for p in payouts)  # type: ignore[arg-type]  # paid: dated

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Expression, OuterRef
+from django.db.models import Count, Exists, Expression, OuterRef, prefetch_related_objects
 
 from clients.models import Provider
 from invoices.models import Payout
@@ -19,6 +19,7 @@ from invoices.selectors import scalar
 from .models import AWAITING_VALIDATION, CONTESTED, FAILED, URSSAF_PAYS, PaymentRequest
 from .schedule import expected_debit
 from .statuses import FAILED_CODES
+from .timeline import latest_request
 
 # The avance immédiate situations a provider follows, by the key the dashboard uses.
 TO_VALIDATE = "to_validate"
@@ -126,12 +127,12 @@ def invoice_context(invoice) -> dict:
     the client pays and what the tax credit pays (`ai_split`): screens, PDF and evidence pack
     read the same figures."""
     context = invoice_document_context(invoice)
-    requests = list(invoice.payment_requests.all())
-    latest = max(requests, key=lambda r: (r.created_at, r.pk)) if requests else None
+    prefetch_related_objects([invoice], "payment_requests")  # read twice below, fetched once
+    requests = invoice.payment_requests.all()
     context["ai_split"] = ai_split(
         invoice,
         context["amount_due"],
         urssaf_pays=any(request.urssaf_pays for request in requests),
-        request=latest,
+        request=latest_request(invoice),
     )
     return context
