@@ -256,7 +256,7 @@ def is_sensitive(field) -> bool:
     return getattr(field, "sensitive", False)
 
 
-# --- rewriting stored values (migrations, key rotation) ---------------------------------------
+# --- rewriting stored values (key rotation) ---------------------------------------------------
 
 BATCH_SIZE = 500
 
@@ -264,8 +264,7 @@ BATCH_SIZE = 500
 def rewrite_stored_values(connection, table: str, columns: Sequence[str], convert) -> int:
     """Apply `convert` to every non-empty value stored in these columns, bypassing the fields.
 
-    Raw SQL, in batches by primary key: used where the values are not what the fields expect
-    (clear values being encrypted by a migration) or need no decrypting (a token re-encrypted
+    Raw SQL, in batches by primary key: the values need no decrypting (a token re-encrypted
     with the newest key). Returns the number of rows rewritten.
     """
     quote = connection.ops.quote_name

@@ -678,7 +678,7 @@ class Client(models.Model):
 
 # URSSAF's list of street-type codes (codeTypeVoie), from a client citing the official PDF
 # v1-1-1 (shared/urssaf/API.md §0.1). Any other code, such as QUA or CRS, is refused with
-# ERR_CONTACT_ADRESSE_TYPE_VOIE; migration 0006 moved stored addresses to this list.
+# ERR_CONTACT_ADRESSE_TYPE_VOIE.
 STREET_TYPES = {
     "ALL": "allée",
     "AV": "avenue",

@@ -5,12 +5,10 @@ hours; it lifts a login lockout (or a stranger's failed tries would make it usel
 """
 
 import datetime as dt
-import importlib
 from http import HTTPStatus
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
@@ -23,7 +21,6 @@ from audit.services import audit_trail
 from clients.models import Role, User
 from clients.services import accounts
 
-from ..factories import UserFactory
 from ..mailbox import paths_in_mail
 
 pytestmark = pytest.mark.django_db
@@ -213,25 +210,3 @@ def test_failures_with_other_capitals_count_against_the_same_account(client, ali
         log_in(client, variant, "faux")
     last = log_in(client, "alicE@example.org", "faux")
     assert last.status_code == HTTPStatus.TOO_MANY_REQUESTS
-
-
-def test_the_migration_lower_cases_existing_emails_and_stops_on_a_clash(alice):
-    migration = importlib.import_module("clients.migrations.0003_user_email_lowercase")
-    bob = UserFactory(email="bob@example.org")
-    with connection.cursor() as cursor:
-        # As before the migration: no check constraint, capitals stored as typed.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before ALTER TABLE
-        cursor.execute("ALTER TABLE clients_user DROP CONSTRAINT user_email_lowercase")
-        cursor.execute(
-            "UPDATE clients_user SET email = 'Alice@Example.ORG' WHERE id = %s", [alice.user.pk]
-        )
-
-        migration.lower_emails(apps, None)
-
-        cursor.execute("SELECT email FROM clients_user WHERE id = %s", [alice.user.pk])
-        assert cursor.fetchone() == ("alice@example.org",)
-        cursor.execute(
-            "UPDATE clients_user SET email = 'ALICE@example.org' WHERE id = %s", [bob.pk]
-        )
-        with pytest.raises(RuntimeError, match=r"alice@example\.org"):
-            migration.lower_emails(apps, None)
