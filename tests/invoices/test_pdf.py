@@ -303,6 +303,60 @@ def test_a_forked_process_builds_its_own_renderer(monkeypatch, stylesheet_parses
     assert len(stylesheet_parses) == 2
 
 
+def test_the_garbage_collector_waits_while_a_document_is_laid_out(monkeypatch):
+    import gc
+
+    import weasyprint
+
+    from invoices import pdf
+
+    seen = []
+    real = weasyprint.HTML.write_pdf
+
+    def recording(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", recording)
+
+    document = pdf.render_pdf("pdf/print_base.html", {})
+
+    assert document.startswith(b"%PDF")
+    assert seen == [False]
+    assert gc.isenabled()  # resumed afterwards
+
+
+def test_the_garbage_collector_resumes_when_a_render_fails(monkeypatch):
+    import gc
+
+    import weasyprint
+
+    from invoices import pdf
+
+    def failing(self, *args, **kwargs):
+        raise ValueError("broken document")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", failing)
+
+    with pytest.raises(ValueError, match="broken document"):
+        pdf.render_pdf("pdf/print_base.html", {})
+
+    assert gc.isenabled()
+
+
+def test_a_render_leaves_a_disabled_collector_disabled():
+    import gc
+
+    from invoices import pdf
+
+    gc.disable()
+    try:
+        pdf.render_pdf("pdf/print_base.html", {})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_pdf_cache_key_covers_the_print_stylesheets(
     client, alice, alice_invoice, weasyprint_renders, monkeypatch
 ):
