@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +15,14 @@ from clients.models import Client, Provider, User
 
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
 from ..templatetags.fr_format import euros
-from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
+from .documents import (
+    DraftContent,
+    draft_delete,
+    draft_lock,
+    draft_new,
+    draft_number,
+    draft_save,
+)
 from .payouts import payout_open
 
 logger = logging.getLogger(__name__)
@@ -51,58 +59,43 @@ def invoice_create_draft(
     *,
     provider: Provider,
     client: Client,
-    period_start: date,
-    period_end: date,
-    lines: list[LineData],
-    notes: str = "",
     deposit: DepositData | None = None,
     replaces: Invoice | None = None,
     outside_ai_reason: str = "",
+    **content: Unpack[DraftContent],
 ) -> Invoice:
-    """Create a draft invoice with its lines, computed totals and optional deposit; `replaces`
-    is the cancelled invoice it corrects; `outside_ai_reason`, why a client of the avance
-    immédiate pays this one directly (its rules then do not apply).
+    """Create a draft invoice with its period, lines (and computed totals), notes and optional
+    deposit; `replaces` is the cancelled invoice it corrects; `outside_ai_reason`, why a client
+    of the avance immédiate pays this one directly (its rules then do not apply).
 
     Raises ValidationError (French messages) when the client, dates, lines or deposit are not
     acceptable.
     """
-    invoice = Invoice(
-        cooperative=provider.cooperative,
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        notes=notes,
-        replaces=replaces,
-        outside_ai_reason=outside_ai_reason,
+    invoice = draft_new(
+        Invoice, provider, client, replaces=replaces, outside_ai_reason=outside_ai_reason
     )
-    return _save_draft(invoice, lines, deposit)
+    return _save_draft(invoice, content, deposit)
 
 
 @transaction.atomic
 def invoice_update_draft(
     *,
     invoice: Invoice,
-    period_start: date,
-    period_end: date,
-    lines: list[LineData],
-    notes: str = "",
     deposit: DepositData | None = None,
+    **content: Unpack[DraftContent],
 ) -> Invoice:
     """Replace a draft's period, notes, lines and deposit.
 
     Raises ValidationError once it is issued, or like `invoice_create_draft`.
     """
-    invoice = draft_lock(invoice)
-    invoice.period_start, invoice.period_end, invoice.notes = period_start, period_end, notes
-    return _save_draft(invoice, lines, deposit)
+    return _save_draft(draft_lock(invoice), content, deposit)
 
 
-def _save_draft(invoice: Invoice, lines: list[LineData], deposit: DepositData | None) -> Invoice:
+def _save_draft(invoice: Invoice, content: DraftContent, deposit: DepositData | None) -> Invoice:
     invoice.deposit_amount = deposit.amount if deposit else Decimal("0")
     invoice.deposit_paid_on = deposit.paid_on if deposit else None
     invoice.deposit_mode = deposit.mode if deposit else ""
-    return draft_save(invoice, lines, errors=_deposit_errors(deposit))
+    return draft_save(invoice, content, errors=_deposit_errors(deposit))
 
 
 @transaction.atomic

@@ -5,10 +5,12 @@ and add their own steps; the kind's messages come from its model's `kind`."""
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import NotRequired, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from clients.models import Client, Provider
 
 from .. import rules
 from ..models import BillingDocument, ServiceLine, ServiceNature, Unit
@@ -35,6 +37,28 @@ class LineData:
     def from_line(cls, line: ServiceLine) -> "LineData":
         """Return the data of a saved line, to copy it onto another document."""
         return cls(**{field.name: getattr(line, field.name) for field in fields(cls)})
+
+    @classmethod
+    def of(cls, document: BillingDocument) -> list["LineData"]:
+        """Return a saved document's lines as data, in order: to copy them onto another."""
+        return [cls.from_line(line) for line in document.lines.select_related("nature")]
+
+
+class DraftContent(TypedDict):
+    """What a draft says, whatever its kind: its period, its lines and its notes (the header
+    form's `document_data()` with the line formset's `line_data()`). The draft services of every
+    kind take it as keywords, beside the fields of their own kind."""
+
+    period_start: date
+    period_end: date
+    lines: list[LineData]
+    notes: NotRequired[str]
+
+
+def draft_new(kind: type[DocumentT], provider: Provider, client: Client, **own) -> DocumentT:
+    """Return a new draft of `kind` (unsaved, without content) for one of the provider's
+    clients, in the provider's cooperative, with the fields `own` to its kind."""
+    return kind(cooperative=provider.cooperative, provider=provider, client=client, **own)
 
 
 def _check(document: BillingDocument, lines: list[LineData], errors: list[str]) -> None:
@@ -81,16 +105,19 @@ def _build_lines(document: BillingDocument, lines: list[LineData]) -> list[Servi
 
 
 def draft_save(
-    document: DocumentT, lines: list[LineData], *, errors: list[str] | None = None
+    document: DocumentT, content: DraftContent, *, errors: list[str] | None = None
 ) -> DocumentT:
-    """Check a draft (its header set, new or locked) and save it with these lines, which replace
-    any it had, and their totals. Call it inside a transaction.
+    """Write `content` on a draft (new, or locked by draft_lock; its kind's own fields set) and
+    save it: its lines replace any it had, with their totals. Call it inside a transaction.
 
     Raises ValidationError with `errors` (what its kind's service found) and every problem of
     the client, period and lines at once; then with the rules of invoices.rules a draft
     breaks (hours per intervention, avance immédiate…); or when the document is invalid, an
     overflowing total included: checked after the totals, so it is refused, not a DB error.
     """
+    document.period_start, document.period_end = content["period_start"], content["period_end"]
+    document.notes = content.get("notes", "")
+    lines = content["lines"]
     _check(document, lines, errors or [])
     built = _build_lines(document, lines)
     broken = rules.draft_errors(rules.subject_of(document, built))
@@ -112,7 +139,7 @@ def copy_save(document: BillingDocument, source: BillingDocument) -> BillingDocu
     The draft checks (client attached, natures allowed, dates in the period) are not run again:
     they held when `source` was numbered, and a copy must not fail because they changed since.
     """
-    lines = [LineData.from_line(line) for line in source.lines.select_related("nature")]
+    lines = LineData.of(source)
     built = _build_lines(document, lines)
     document.full_clean()
     document.save()

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import date, timedelta
+from typing import Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,8 +11,8 @@ from django.utils import timezone
 from clients.models import Client, Provider, User
 
 from ..models import Invoice, Quote, QuoteStatus
+from . import documents
 from .billing import invoice_create_draft
-from .documents import LineData, draft_delete, draft_lock, draft_number, draft_save
 
 logger = logging.getLogger(__name__)
 
@@ -31,50 +32,32 @@ def quote_create_draft(
     *,
     provider: Provider,
     client: Client,
-    period_start: date,
-    period_end: date,
-    lines: list[LineData],
-    notes: str = "",
     valid_until: date | None = None,
+    **content: Unpack[documents.DraftContent],
 ) -> Quote:
-    """Create a draft quote with its lines (planned dates) and computed totals.
+    """Create a draft quote with its period, lines (planned dates, computed totals) and notes.
 
     Raises ValidationError (French messages) like an invoice draft, or for a validity date
     already past.
     """
-    quote = Quote(
-        cooperative=provider.cooperative,
-        provider=provider,
-        client=client,
-        period_start=period_start,
-        period_end=period_end,
-        notes=notes,
-        valid_until=valid_until,
-    )
-    return draft_save(quote, lines, errors=_validity_errors(valid_until))
+    quote = documents.draft_new(Quote, provider, client, valid_until=valid_until)
+    return documents.draft_save(quote, content, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
 def quote_update_draft(
-    *,
-    quote: Quote,
-    period_start: date,
-    period_end: date,
-    lines: list[LineData],
-    notes: str = "",
-    valid_until: date | None = None,
+    *, quote: Quote, valid_until: date | None = None, **content: Unpack[documents.DraftContent]
 ) -> Quote:
     """Replace a draft quote's period, notes, validity and lines; a sent quote never changes."""
-    quote = draft_lock(quote)
-    quote.period_start, quote.period_end = period_start, period_end
-    quote.notes, quote.valid_until = notes, valid_until
-    return draft_save(quote, lines, errors=_validity_errors(valid_until))
+    quote = documents.draft_lock(quote)
+    quote.valid_until = valid_until
+    return documents.draft_save(quote, content, errors=_validity_errors(valid_until))
 
 
 @transaction.atomic
 def quote_delete_draft(*, quote: Quote) -> None:
     """Delete a draft quote; a sent one stays (the client has it)."""
-    draft_delete(quote)
+    documents.draft_delete(quote)
 
 
 @transaction.atomic
@@ -83,7 +66,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 
     Raises ValidationError when it is not a draft or has no line.
     """
-    quote = draft_number(quote)
+    quote = documents.draft_number(quote)
     # Numbered, hence dated: issue_date is set.
     quote.valid_until = quote.valid_until or quote.issue_date + DEFAULT_VALIDITY  # type: ignore[operator,assignment]
     quote.full_clean()
@@ -122,7 +105,7 @@ def quote_invoice(*, quote: Quote, by: User) -> Invoice:
         raise ValidationError("Seul un devis accepté par le client peut être facturé.")
     if quote.invoice_id is not None:
         raise ValidationError("Ce devis a déjà sa facture.")
-    lines = [LineData.from_line(line) for line in quote.lines.select_related("nature")]
+    lines = documents.LineData.of(quote)
     notes = "\n".join(filter(None, [f"Selon notre devis n° {quote.number}.", quote.notes]))
     invoice = invoice_create_draft(
         provider=quote.provider,

@@ -49,24 +49,23 @@ def attestation_download(request: AuthenticatedHttpRequest, code) -> FileRespons
     )
 
 
+def _headcount(label: str, most: int, help_text: str = "") -> forms.IntegerField:
+    """A number of people in the household: none unless said, never negative."""
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=most, initial=0, help_text=help_text
+    )
+
+
 class SimulatorForm(forms.Form):
     year = forms.TypedChoiceField(label="Année", coerce=int)
-    dependent_children = forms.IntegerField(
-        label="Enfants à charge", min_value=0, max_value=20, initial=0
+    dependent_children = _headcount("Enfants à charge", 20)
+    shared_custody_children = _headcount(
+        "dont en résidence alternée", 20, "Comptés pour moitié de la majoration."
     )
-    shared_custody_children = forms.IntegerField(
-        label="dont en résidence alternée",
-        min_value=0,
-        max_value=20,
-        initial=0,
-        help_text="Comptés pour moitié de la majoration.",
-    )
-    members_over_65 = forms.IntegerField(
-        label="Membres du foyer de plus de 65 ans",
-        min_value=0,
-        max_value=10,
-        initial=0,
-        help_text="Vous, votre conjoint ou un ascendant de plus de 65 ans vivant avec vous.",
+    members_over_65 = _headcount(
+        "Membres du foyer de plus de 65 ans",
+        10,
+        "Vous, votre conjoint ou un ascendant de plus de 65 ans vivant avec vous.",
     )
     invalidity = forms.BooleanField(
         label="Invalidité",

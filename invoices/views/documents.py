@@ -1,5 +1,5 @@
 """What the provider's screens of every kind of billing document share: the owner-scoped lookup,
-the draft form (new and edit), and the buttons that run one service on a document.
+the draft form and its two pages (new and edit), and the buttons that run one service on a document.
 
 Each kind describes its screens once, as a DocumentScreens (invoices in provider.py, quotes in
 quotes.py); writes go through invoices.services, whose French refusals are shown on the page.
@@ -12,11 +12,12 @@ from typing import Generic, TypeVar
 from django.contrib import messages
 from django.contrib.messages.storage.base import BaseStorage
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from clients.access import AuthenticatedHttpRequest
+from clients.access import AuthenticatedHttpRequest, provider_required
 from clients.forms import add_service_errors
 from clients.models import Client, Provider
 
@@ -149,6 +150,29 @@ def draft_form(
         formset = screens.formset(prefix=LINES_PREFIX, provider=provider, initial=rows)
     context = {"form": form, "formset": formset, "document": document}
     return render(request, screens.template, context)
+
+
+def draft_views(
+    screens: DocumentScreens[BillingDocument],
+) -> tuple[Callable[..., HttpResponseBase], Callable[..., HttpResponseBase]]:
+    """Return a kind's two draft pages, named after its model (`invoice_create`,
+    `invoice_edit`): the form of a new draft, and the same form on a draft found by its code."""
+    kind = screens.model._meta.model_name
+
+    @provider_required
+    @require_http_methods(["GET", "POST"])
+    def create(request: AuthenticatedHttpRequest) -> HttpResponse:
+        return draft_form(request, screens)
+
+    @provider_required
+    @require_http_methods(["GET", "POST"])
+    def edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
+        document = get_document(request, screens.model, code, *screens.related)
+        return draft_form(request, screens, document)
+
+    create.__name__, edit.__name__ = f"{kind}_create", f"{kind}_edit"
+    create.__qualname__, edit.__qualname__ = create.__name__, edit.__name__
+    return create, edit
 
 
 def run_service(

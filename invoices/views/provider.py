@@ -28,7 +28,7 @@ from ..templatetags.fr_format import euros
 from .documents import (
     DocumentScreens,
     document_notices,
-    draft_form,
+    draft_views,
     flash_once,
     get_document,
     run_service,
@@ -50,6 +50,7 @@ INVOICES = DocumentScreens(
     created="Brouillon enregistré : relisez-le puis émettez-le.",
     saved="Brouillon enregistré.",
 )
+invoice_create, invoice_edit = draft_views(INVOICES)
 
 
 def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -145,18 +146,6 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         invoices = _filter_follow_up(invoices, filters["follow_up"])
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "provider/invoice_list.html", {"form": form, "page": page})
-
-
-@provider_required
-@require_http_methods(["GET", "POST"])
-def invoice_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return draft_form(request, INVOICES)
-
-
-@provider_required
-@require_http_methods(["GET", "POST"])
-def invoice_edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
-    return draft_form(request, INVOICES, get_document(request, Invoice, code))
 
 
 @provider_required

@@ -7,15 +7,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from clients.access import AuthenticatedHttpRequest, client_required, provider_required
+from clients.access import client_required, provider_required
 
 from .. import services
 from ..forms import QuoteForm, QuoteLineFormSet
 from ..models import Quote
 from ..printing import quote_document_context
-from .documents import DocumentScreens, document_notices, draft_form, get_document, run_service
+from .documents import DocumentScreens, document_notices, draft_views, get_document, run_service
 
 QUOTES_PER_PAGE = 25
 ANSWERS = ("accepted", "declined")
@@ -32,6 +32,7 @@ QUOTES = DocumentScreens(
     created="Devis enregistré : relisez-le puis envoyez-le.",
     saved="Devis enregistré.",
 )
+quote_create, quote_edit = draft_views(QUOTES)
 
 
 # --- the provider --------------------------------------------------------------------------
@@ -43,18 +44,6 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     quotes = Quote.objects.for_user(request.user).select_related("client", "invoice")
     page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "provider/quote_list.html", {"page": page})
-
-
-@provider_required
-@require_http_methods(["GET", "POST"])
-def quote_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return draft_form(request, QUOTES)
-
-
-@provider_required
-@require_http_methods(["GET", "POST"])
-def quote_edit(request: AuthenticatedHttpRequest, code) -> HttpResponse:
-    return draft_form(request, QUOTES, get_document(request, Quote, code, *QUOTES.related))
 
 
 @provider_required

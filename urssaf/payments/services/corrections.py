@@ -149,7 +149,7 @@ def _take_back_deposit(invoice: Invoice, by: User) -> None:
 
 
 def _copy_as_draft(invoice: Invoice) -> Invoice:
-    lines = [LineData.from_line(line) for line in invoice.lines.select_related("nature")]
+    lines = LineData.of(invoice)
     deposit = None
     if invoice.deposit_amount > 0:
         # A deposit always has its date (constraint invoice_deposit_complete).

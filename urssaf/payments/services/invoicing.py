@@ -142,7 +142,7 @@ def invoice_split_at_activation(*, invoice: Invoice, by: User) -> Invoice:
     activated = draft.client.ai_activated_on
     if not draft.client.has_active_ai or activated is None:
         raise ValidationError(NOT_AN_AI_CLIENT)
-    lines = [LineData.from_line(line) for line in draft.lines.select_related("nature")]
+    lines = LineData.of(draft)
     before = [line for line in lines if line.service_date < activated]
     after = [line for line in lines if line.service_date >= activated]
     if not before:
