@@ -20,7 +20,8 @@ def freeze_startup_heap(**_kwargs) -> None:
     Those objects live as long as the process, yet each pass over the oldest generation walks
     them all again; a task that allocates a lot, such as laying out an attestation PDF, triggers
     such passes several times. Frozen, they are skipped (bench/attestation.py measures the
-    yearly batch with its pool started the same way). Memory is unchanged: nothing frozen was
-    garbage.
+    yearly batch with its pool started the same way). The garbage of the start-up is collected
+    first, so that nothing frozen is garbage.
     """
+    gc.collect()
     gc.freeze()
