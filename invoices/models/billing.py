@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import encrypted_field_names
+from clients.fields import status_field
 from clients.models import AIStatus
 
 from .documents import (
@@ -19,7 +20,6 @@ from .documents import (
     DocumentKind,
     ServiceLine,
     line_constraints,
-    status_field,
 )
 
 
@@ -151,7 +151,7 @@ class InvoiceQuerySet(BillingDocumentQuerySet):
 
 
 class Invoice(BillingDocument):
-    status = status_field(InvoiceStatus)
+    status = status_field(InvoiceStatus.DRAFT)
     # The cancelled invoice this one corrects ("Corriger et renvoyer" in the payment triage):
     # printed as "annule et remplace la facture n° …".
     replaces = models.OneToOneField(
@@ -266,6 +266,21 @@ class InvoiceLine(ServiceLine):
 _MONEY_FIELD: models.DecimalField = models.DecimalField(max_digits=10, decimal_places=2)
 
 
+class ManualEntry(models.Model):
+    """Money recorded by hand (a payment, its reversal, a refund), and who recorded it when.
+
+    The reference is what the person typed to find it again: a cheque number, a transfer's
+    label. A task that records a payment (URSSAF's transfer) acts as nobody.
+    """
+
+    reference = models.CharField("référence", max_length=100, blank=True)
+    recorded_by = actor_field("enregistré par")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
+
+    class Meta:
+        abstract = True
+
+
 class PaymentQuerySet(models.QuerySet):
     def effective(self):
         """Payments still standing: leave out those taken back by a PaymentReversal."""
@@ -275,7 +290,7 @@ class PaymentQuerySet(models.QuerySet):
         return self.exclude(Exists(PaymentReversal.objects.filter(payment=OuterRef("pk"))))
 
 
-class Payment(models.Model):
+class Payment(ManualEntry):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name="facture"
@@ -294,9 +309,6 @@ class Payment(models.Model):
         null=True,
         blank=True,
     )
-    reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field("enregistré par")
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     objects = PaymentQuerySet.as_manager()
 
@@ -336,7 +348,7 @@ class Payment(models.Model):
         return hasattr(self, "reversal")
 
 
-class PaymentReversal(models.Model):
+class PaymentReversal(ManualEntry):
     """A payment taken back in full: URSSAF recovered an avance immédiate after an unpaid
     direct debit, or cancelled the request after paying it (statuses 111, 112, 120).
 
@@ -350,9 +362,6 @@ class PaymentReversal(models.Model):
     )
     reversed_on = models.DateField("date de la reprise")
     reason = models.CharField("motif", max_length=200)
-    reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field("enregistré par")
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     class Meta:
         verbose_name = "reprise de paiement"

@@ -10,8 +10,10 @@ from datetime import date
 from django.db import models
 from django.utils import timezone
 
+from clients.fields import status_field
+
 from .billing import Invoice
-from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints, status_field
+from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints
 
 
 class QuoteStatus(models.TextChoices):
@@ -22,7 +24,7 @@ class QuoteStatus(models.TextChoices):
 
 
 class Quote(BillingDocument):
-    status = status_field(QuoteStatus)
+    status = status_field(QuoteStatus.DRAFT)
     # The base's dates, with the labels of a quote: the day it was sent, the planned services.
     issue_date = models.DateField("date du devis", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)

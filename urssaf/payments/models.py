@@ -13,6 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.fields import optional_link
+from invoices.models import Payment
+
 from ..triage.models import TriageQuerySet, TriageRecord
 from .statuses import (
     AWAITING_VALIDATION_CODES,
@@ -124,13 +127,12 @@ class PaymentRequest(TriageRecord):
     debited_at = models.DateTimeField("prélevée le (constaté)", null=True, blank=True)
     paid_at = models.DateTimeField("payée le (constaté)", null=True, blank=True)
     ended_at = models.DateTimeField("terminée le", null=True, blank=True)
-    payment = models.OneToOneField(
-        "invoices.Payment",
+    payment = optional_link(
+        Payment,
+        "paiement enregistré",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="urssaf_request",
-        verbose_name="paiement enregistré",
+        one_to_one=True,
     )
 
     triage_bucket = TriageRecord.bucket_field(PaymentBucket)

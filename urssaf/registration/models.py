@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
-from clients.validators import validate_period_free
+from invoices.models import DatedRules
 
 from ..triage.models import TriageQuerySet, TriageRecord
 from .triage_table import TABLE, RegistrationBucket
@@ -98,12 +98,7 @@ class AIRegistration(TriageRecord):
         return f"Inscription de {self.client} du {timezone.localdate(self.created_at):%d/%m/%Y}"
 
 
-class AIEligibilityRuleQuerySet(models.QuerySet):
-    def in_force_on(self, day):
-        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
-
-
-class AIEligibilityRule(models.Model):
+class AIEligibilityRule(DatedRules):
     """Who the avance immédiate excludes over a period: dated configuration, not code.
 
     APA and PCH beneficiaries are excluded until URSSAF opens the service to them (planned
@@ -111,30 +106,13 @@ class AIEligibilityRule(models.Model):
     period and adding the next. `valid_to` empty means "until further notice".
     """
 
-    label = models.CharField("libellé", max_length=120)
-    valid_from = models.DateField("applicable du")
-    valid_to = models.DateField("applicable jusqu'au", null=True, blank=True)
+    # Periods must not overlap, or a day would have two answers.
+    overlap_message = "Cette période chevauche celle d'une autre règle."
+
     apa_excluded = models.BooleanField("bénéficiaires de l'APA exclus")
     pch_excluded = models.BooleanField("bénéficiaires de la PCH exclus")
 
-    objects = AIEligibilityRuleQuerySet.as_manager()
-
-    class Meta:
+    class Meta(DatedRules.Meta):
         verbose_name = "règle d'éligibilité à l'avance immédiate"
         verbose_name_plural = "règles d'éligibilité à l'avance immédiate"
-        ordering = ["-valid_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="ai_eligibility_period_ordered",
-                violation_error_message="La fin de validité précède son début.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    def clean(self) -> None:
-        # Periods must not overlap, or a day would have two answers.
-        super().clean()
-        validate_period_free(self, "Cette période chevauche celle d'une autre règle.")
+        constraints = [DatedRules.period_ordered("ai_eligibility_period_ordered")]
