@@ -11,6 +11,15 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
+__all__ = [
+    "CANCEL_CODES",
+    "CLIENT_LINK_STATUS_LABELS",
+    "CONTEST_CODES",
+    "PAYMENT_STATUS_LABELS",
+    "REJECTION_LABELS",
+    "PaymentStatus",
+]
+
 _SHARED = json.loads(
     (Path(__file__).resolve().parent / "urssaf_nomenclature.json").read_text(encoding="utf-8")
 )

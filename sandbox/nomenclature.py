@@ -5,11 +5,5 @@ The sandbox plays URSSAF, so it does not import the portal's reading of it
 labels are written once, and tests/sandbox/test_nomenclature.py checks them against the file.
 """
 
-from reference.urssaf_nomenclature import (  # noqa: F401
-    CANCEL_CODES,
-    CLIENT_LINK_STATUS_LABELS,
-    CONTEST_CODES,
-    PAYMENT_STATUS_LABELS,
-    REJECTION_LABELS,
-    PaymentStatus,
-)
+# The payment statuses, link-status labels and rejection reasons, as URSSAF publishes them.
+from reference.urssaf_nomenclature import *  # noqa: F403

@@ -7,14 +7,8 @@ the enum below names the link statuses the portal acts on, and tests check it ma
 
 from enum import StrEnum
 
-from reference.urssaf_nomenclature import (  # noqa: F401
-    CANCEL_CODES,
-    CLIENT_LINK_STATUS_LABELS,
-    CONTEST_CODES,
-    PAYMENT_STATUS_LABELS,
-    REJECTION_LABELS,
-    PaymentStatus,
-)
+# The payment statuses, link-status labels and rejection reasons, as URSSAF publishes them.
+from reference.urssaf_nomenclature import *  # noqa: F403
 
 
 class ClientLinkStatus(StrEnum):
