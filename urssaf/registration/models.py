@@ -1,14 +1,14 @@
 """Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
+from clients.fields import client_field, set_when, status_field
 from invoices.models import DatedRules
 
-from ..triage.models import TriageQuerySet, TriageRecord
+from ..triage.models import TriageRecord
 from .triage_table import TABLE, RegistrationBucket
 
 
@@ -30,11 +30,6 @@ class AIRegistrationState(models.TextChoices):
 LIVE_REGISTRATION_STATES = (AIRegistrationState.PENDING, AIRegistrationState.CLAIMED)
 
 
-class AIRegistrationQuerySet(TriageQuerySet):
-    def live(self):
-        return self.filter(state__in=LIVE_REGISTRATION_STATES)
-
-
 class AIRegistration(TriageRecord):
     """One attempt to register a client with URSSAF: kept for good, never rewritten.
 
@@ -43,23 +38,13 @@ class AIRegistration(TriageRecord):
     """
 
     triage_table = TABLE
+    live_states = LIVE_REGISTRATION_STATES
 
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="ai_registrations",
-        verbose_name="client",
-    )
+    client = client_field("ai_registrations")
     started_by = actor_field("lancée par")
     origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)
     created_at = models.DateTimeField("créée le", auto_now_add=True, db_index=True)
-    state = models.CharField(
-        "état de l'envoi",
-        max_length=16,
-        choices=AIRegistrationState.choices,
-        default=AIRegistrationState.PENDING,
-        db_index=True,
-    )
+    state = status_field(AIRegistrationState.PENDING, "état de l'envoi", db_index=True)
     # When the current send was claimed: a claim older than STALE_CLAIM is a crashed worker.
     claimed_at = models.DateTimeField("prise en charge le", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("appels à l'URSSAF", default=0)
@@ -74,23 +59,16 @@ class AIRegistration(TriageRecord):
     reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
     reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
 
-    objects = AIRegistrationQuerySet.as_manager()
-
     class Meta(TriageRecord.Meta):
         verbose_name = "inscription à l'avance immédiate"
         verbose_name_plural = "inscriptions à l'avance immédiate"
-        ordering = ["-created_at", "-pk"]
         constraints = [
             *TriageRecord.Meta.constraints,
-            # Two live attempts for one client would register them twice.
-            models.UniqueConstraint(
-                fields=["client"],
-                condition=Q(state__in=LIVE_REGISTRATION_STATES),
-                name="one_live_ai_registration_per_client",
+            TriageRecord.one_live_per(
+                "client", LIVE_REGISTRATION_STATES, name="one_live_ai_registration_per_client"
             ),
-            models.CheckConstraint(
-                condition=~Q(state=AIRegistrationState.SENT) | Q(sent_at__isnull=False),
-                name="ai_registration_sent_has_date",
+            set_when(
+                "sent_at", state=AIRegistrationState.SENT, name="ai_registration_sent_has_date"
             ),
         ]
 
