@@ -130,8 +130,7 @@ class PaymentRequest(TriageRecord):
 
     triage_bucket = TriageRecord.bucket_field(PaymentBucket)
 
-    # Narrows the base's manager to the payment requests' own queryset methods.
-    objects = PaymentRequestQuerySet.as_manager()  # type: ignore[misc]
+    objects = PaymentRequestQuerySet.as_manager()
 
     class Meta(TriageRecord.Meta):
         verbose_name = "demande de paiement URSSAF"

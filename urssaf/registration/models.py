@@ -8,7 +8,7 @@ from clients.encryption import EncryptedJSONField
 from clients.fields import client_field, set_when, status_field
 from invoices.models import DatedRules
 
-from ..triage.models import TriageRecord
+from ..triage.models import TriageQuerySet, TriageRecord
 from .triage_table import TABLE, RegistrationBucket
 
 
@@ -58,6 +58,8 @@ class AIRegistration(TriageRecord):
     triage_bucket = TriageRecord.bucket_field(RegistrationBucket)
     reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
     reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
+
+    objects = TriageQuerySet.as_manager()
 
     class Meta(TriageRecord.Meta):
         verbose_name = "inscription à l'avance immédiate"

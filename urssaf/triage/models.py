@@ -71,8 +71,6 @@ class TriageRecord(models.Model):
         "triaged_at",
     ]
 
-    objects = TriageQuerySet.as_manager()
-
     class Meta:
         abstract = True
         ordering = ["-created_at", "-pk"]
