@@ -1,9 +1,9 @@
 """Fields and field rules that the apps' models declare the same way.
 
 The links to the cooperative's parties (the cooperative, a provider, a client), an optional
-link, a record's status, and the rule "in this status, that date is set". They live in clients,
-the lowest domain layer, so every app may use them; the link to the user who acted is
-audit.fields.actor_field.
+link, a record's status with its predicates, and the rule "in this status, that date is set".
+They live in clients, the lowest domain layer, so every app may use them; the link to the user
+who acted is audit.fields.actor_field.
 """
 
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -17,39 +17,30 @@ if TYPE_CHECKING:
 _Model = TypeVar("_Model", bound=models.Model)
 
 # --- Links to the parties -----------------------------------------------------------------------
-# PROTECT: a party is never deleted while a record refers to it (a provider or a client leaves
-# by being deactivated); the records keep their history.
 
 
 def cooperative_field(
     related_name: str | None = None,
 ) -> "models.ForeignKey[Cooperative, Cooperative]":
     """Return the link to the cooperative a record belongs to."""
-    return models.ForeignKey(
-        "clients.Cooperative",
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        verbose_name="coopérative",
-    )
+    return _party_link("clients.Cooperative", "coopérative", related_name)
 
 
 def provider_field(related_name: str) -> "models.ForeignKey[Provider, Provider]":
     """Return the link to the provider who did the work a record is about."""
-    return models.ForeignKey(
-        "clients.Provider",
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        verbose_name="prestataire",
-    )
+    return _party_link("clients.Provider", "prestataire", related_name)
 
 
 def client_field(related_name: str) -> "models.ForeignKey[Client, Client]":
     """Return the link to the client a record is about."""
+    return _party_link("clients.Client", "client", related_name)
+
+
+def _party_link(model: str, verbose_name: str, related_name: str | None) -> Any:
+    # PROTECT: a party is never deleted while a record refers to it (a provider or a client
+    # leaves by being deactivated), so the records keep their history.
     return models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        verbose_name="client",
+        model, on_delete=models.PROTECT, related_name=related_name, verbose_name=verbose_name
     )
 
 
@@ -112,6 +103,27 @@ def status_field(
         default=initial,
         db_index=db_index,
     )
+
+
+class status_is:
+    """A predicate on a record's status, named for what it means: `is_paid = status_is(PAID)`.
+
+    Templates and services ask the record (`invoice.is_paid`) instead of comparing status
+    strings. `field` names the status column when it is not `status`.
+    """
+
+    def __init__(self, *values: str, field: str = "status") -> None:
+        self.values = values
+        self.field = field
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> "status_is": ...
+    @overload
+    def __get__(self, instance: models.Model, owner: type) -> bool: ...
+    def __get__(self, instance: models.Model | None, owner: type) -> "bool | status_is":
+        if instance is None:
+            return self
+        return getattr(instance, self.field) in self.values
 
 
 def set_when(field: str, *, name: str, **status: str) -> models.CheckConstraint:

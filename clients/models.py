@@ -20,7 +20,14 @@ from .encryption import (
     KeyedHashField,
     keyed_hashes,
 )
-from .fields import cooperative_field, optional_link, provider_field, set_when, status_field
+from .fields import (
+    cooperative_field,
+    optional_link,
+    provider_field,
+    set_when,
+    status_field,
+    status_is,
+)
 from .validators import (
     mask_iban,
     validate_bic,
@@ -592,9 +599,7 @@ class Client(models.Model):
         if born_in_france and not (self.birth_department and self.birth_commune_code):
             raise ValidationError(FRENCH_BIRTH_NEEDS_PLACE)
 
-    @property
-    def has_active_ai(self) -> bool:
-        return self.ai_status == AIStatus.ACTIVE
+    has_active_ai = status_is(AIStatus.ACTIVE, field="ai_status")
 
     @property
     def ai_active_since(self) -> dt.datetime | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import encrypted_field_names
-from clients.fields import status_field
+from clients.fields import status_field, status_is
 from clients.models import AIStatus
 
 from .documents import (
@@ -224,23 +224,12 @@ class Invoice(BillingDocument):
             models.Index(fields=["client"]),
         ]
 
-    @property
-    def is_payable(self) -> bool:
-        """Issued and not settled: a payment may be recorded on it."""
-        return self.status == InvoiceStatus.ISSUED
-
-    @property
-    def can_be_cancelled(self) -> bool:
-        """Issued and not settled; the service also refuses one with a payment or at URSSAF."""
-        return self.status == InvoiceStatus.ISSUED
-
-    @property
-    def is_paid(self) -> bool:
-        return self.status == InvoiceStatus.PAID
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == InvoiceStatus.CANCELLED
+    # Issued and not settled: a payment may be recorded on it.
+    is_payable = status_is(InvoiceStatus.ISSUED)
+    # Issued and not settled; the service also refuses one with a payment or at URSSAF.
+    can_be_cancelled = status_is(InvoiceStatus.ISSUED)
+    is_paid = status_is(InvoiceStatus.PAID)
+    is_cancelled = status_is(InvoiceStatus.CANCELLED)
 
     @property
     def is_overdue(self) -> bool:

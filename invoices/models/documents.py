@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clients.fields import client_field, cooperative_field, provider_field
+from clients.fields import client_field, cooperative_field, provider_field, status_is
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -159,9 +159,7 @@ class BillingDocument(models.Model):
             f"{self.kind.draft_label} du {timezone.localdate(self.created_at):%d/%m/%Y}"
         )
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == DRAFT
+    is_draft = status_is(DRAFT)
 
     @property
     def is_editable(self) -> bool:

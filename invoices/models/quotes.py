@@ -10,7 +10,7 @@ from datetime import date
 from django.db import models
 from django.utils import timezone
 
-from clients.fields import status_field
+from clients.fields import status_field, status_is
 
 from .billing import Invoice
 from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints
@@ -57,18 +57,10 @@ class Quote(BillingDocument):
         verbose_name = "devis"
         verbose_name_plural = "devis"
 
-    @property
-    def awaits_answer(self) -> bool:
-        """Sent, and the client has neither accepted nor declined it yet."""
-        return self.status == QuoteStatus.SENT
-
-    @property
-    def is_accepted(self) -> bool:
-        return self.status == QuoteStatus.ACCEPTED
-
-    @property
-    def is_declined(self) -> bool:
-        return self.status == QuoteStatus.DECLINED
+    # Sent, and the client has neither accepted nor declined it yet.
+    awaits_answer = status_is(QuoteStatus.SENT)
+    is_accepted = status_is(QuoteStatus.ACCEPTED)
+    is_declined = status_is(QuoteStatus.DECLINED)
 
     @property
     def can_be_invoiced(self) -> bool:
