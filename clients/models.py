@@ -48,6 +48,7 @@ insee_commune_validator = RegexValidator(
 insee_country_validator = RegexValidator(
     r"^99\d{3}$", "Code pays INSEE : 5 chiffres commençant par 99 (France : 99100)."
 )
+FRENCH_BIRTH_NEEDS_PLACE = "Pour une naissance en France, le département et la commune sont requis."
 
 
 class Role(models.TextChoices):
@@ -410,9 +411,6 @@ class AIStatus(models.TextChoices):
     ACTIVE = "active", "Avance immédiate active"
     FAILED = "failed", "Inscription en échec"
     INELIGIBLE = "ineligible", "Non éligible"
-
-
-FRENCH_BIRTH_NEEDS_PLACE = "Pour une naissance en France, le département et la commune sont requis."
 
 
 class ClientQuerySet(models.QuerySet):
