@@ -28,7 +28,7 @@ OPEN_TRIAGE_STATES = (TriageState.OPEN, TriageState.CONTACTED)
 
 class TriageQuerySet(models.QuerySet):
     def live(self):
-        """Records still under way: waiting, being sent, or sent and followed."""
+        """Attempts still under way (the model's `live_states`): one at most per subject."""
         return self.filter(state__in=self.model.live_states)
 
     def in_triage(self):
@@ -73,6 +73,7 @@ class TriageRecord(models.Model):
 
     class Meta:
         abstract = True
+        # Newest first; each concrete model has its own `created_at`.
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -92,7 +93,9 @@ class TriageRecord(models.Model):
         return models.CharField("catégorie", max_length=16, choices=choices.choices, blank=True)
 
     @staticmethod
-    def one_live_per(subject: str, live_states: tuple[str, ...], *, name: str):
+    def one_live_per(
+        subject: str, live_states: tuple[str, ...], *, name: str
+    ) -> models.UniqueConstraint:
         """Return the rule that a subject has one live attempt at most: two would send twice."""
         return models.UniqueConstraint(
             fields=[subject], condition=Q(state__in=live_states), name=name
