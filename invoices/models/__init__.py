@@ -18,8 +18,6 @@ from .billing import (  # noqa: F401
     PaymentMode,
     PaymentQuerySet,
     PaymentReversal,
-    Regime,
-    ServiceNature,
 )
 from .credit_notes import (  # noqa: F401
     REFUND_MODES,
@@ -49,4 +47,5 @@ from .mandates import (  # noqa: F401
 )
 from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
 from .quotes import Quote, QuoteLine, QuoteStatus  # noqa: F401
+from .service_natures import Regime, ServiceNature  # noqa: F401
 from .tax import TaxRuleSet, TaxSubCeiling  # noqa: F401

@@ -3,8 +3,8 @@
 from django.db import models
 from django.db.models import F, Q
 
-from .billing import ServiceNature
 from .dated_rules import DatedRules
+from .service_natures import ServiceNature
 
 
 class TaxRuleSet(DatedRules):
