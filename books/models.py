@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from audit.fields import actor_field
+from clients.fields import optional_link
 
 from .accounts import describe
 
@@ -48,13 +49,8 @@ def export_upload_to(instance: "AccountingExport", filename: str) -> str:
 
 def _rectifies_field(verbose_name: str) -> models.ForeignKey:
     """The earlier file of the same period that this one replaces (kept: the trail is whole)."""
-    return models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rectified_by",
-        verbose_name=verbose_name,
+    return optional_link(
+        "self", verbose_name, on_delete=models.PROTECT, related_name="rectified_by"
     )
 
 

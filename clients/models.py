@@ -20,6 +20,14 @@ from .encryption import (
     KeyedHashField,
     keyed_hashes,
 )
+from .fields import (
+    cooperative_field,
+    optional_link,
+    provider_field,
+    set_when,
+    status_field,
+    status_is,
+)
 from .validators import (
     mask_iban,
     validate_bic,
@@ -40,6 +48,7 @@ insee_commune_validator = RegexValidator(
 insee_country_validator = RegexValidator(
     r"^99\d{3}$", "Code pays INSEE : 5 chiffres commençant par 99 (France : 99100)."
 )
+FRENCH_BIRTH_NEEDS_PLACE = "Pour une naissance en France, le département et la commune sont requis."
 
 
 class Role(models.TextChoices):
@@ -213,24 +222,9 @@ class ClientLinkRequest(ClientToken):
     client = models.ForeignKey(
         "Client", on_delete=models.CASCADE, related_name="link_requests", verbose_name="fiche"
     )
-    provider = models.ForeignKey(
-        "Provider", on_delete=models.PROTECT, related_name="+", verbose_name="prestataire"
-    )
-    duplicate = models.ForeignKey(
-        "Client",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="fiche créée par le prestataire",
-    )
-    state = models.CharField(
-        "état",
-        max_length=16,
-        choices=LinkRequestState.choices,
-        default=LinkRequestState.PENDING,
-        db_index=True,
-    )
+    provider = provider_field("+")
+    duplicate = optional_link("Client", "fiche créée par le prestataire", on_delete=models.SET_NULL)
+    state = status_field(LinkRequestState.PENDING, "état", db_index=True)
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
     decided_by = actor_field("décidée par")
 
@@ -355,9 +349,7 @@ class Provider(models.Model):
     """A cooperative member who performs the services and issues invoices."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.PROTECT, related_name="providers", verbose_name="coopérative"
-    )
+    cooperative = cooperative_field("providers")
     user = models.OneToOneField(
         User, on_delete=models.PROTECT, related_name="provider", verbose_name="compte utilisateur"
     )
@@ -421,9 +413,6 @@ class AIStatus(models.TextChoices):
     INELIGIBLE = "ineligible", "Non éligible"
 
 
-FRENCH_BIRTH_NEEDS_PLACE = "Pour une naissance en France, le département et la commune sont requis."
-
-
 class ClientQuerySet(models.QuerySet):
     def for_provider(self, provider: Provider):
         return self.filter(providers=provider)
@@ -470,16 +459,13 @@ class Client(models.Model):
     )
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.PROTECT, related_name="clients", verbose_name="coopérative"
-    )
-    user = models.OneToOneField(
+    cooperative = cooperative_field("clients")
+    user = optional_link(
         User,
+        "compte utilisateur",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="client",
-        verbose_name="compte utilisateur",
+        one_to_one=True,
     )
     providers = models.ManyToManyField(
         Provider, related_name="clients", verbose_name="prestataires", blank=True
@@ -554,12 +540,8 @@ class Client(models.Model):
     account_holder = models.CharField("titulaire du compte", max_length=100, blank=True)
 
     # Avance immédiate: the current state; every attempt is kept in its own records.
-    ai_status = models.CharField(
-        "avance immédiate",
-        max_length=24,
-        choices=AIStatus.choices,
-        default=AIStatus.NOT_REGISTERED,
-        db_index=True,
+    ai_status = status_field(
+        AIStatus.NOT_REGISTERED, "avance immédiate", max_length=24, db_index=True
     )
     urssaf_id_client = models.CharField("identifiant URSSAF (idClient)", max_length=64, blank=True)
     ai_sent_at = models.DateTimeField("inscription envoyée le", null=True, blank=True)
@@ -588,8 +570,9 @@ class Client(models.Model):
                 condition=~Q(urssaf_id_client=""),
                 name="client_urssaf_id_unique",
             ),
-            models.CheckConstraint(
-                condition=~Q(ai_status=AIStatus.ACTIVE) | Q(ai_activated_on__isnull=False),
+            set_when(
+                "ai_activated_on",
+                ai_status=AIStatus.ACTIVE,
                 name="client_ai_active_has_activation_date",
             ),
             models.CheckConstraint(
@@ -614,9 +597,7 @@ class Client(models.Model):
         if born_in_france and not (self.birth_department and self.birth_commune_code):
             raise ValidationError(FRENCH_BIRTH_NEEDS_PLACE)
 
-    @property
-    def has_active_ai(self) -> bool:
-        return self.ai_status == AIStatus.ACTIVE
+    has_active_ai = status_is(AIStatus.ACTIVE, field="ai_status")
 
     @property
     def ai_active_since(self) -> dt.datetime | None:

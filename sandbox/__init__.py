@@ -11,5 +11,6 @@ Run it as its own process, with its own SQLite store (never the portal's databas
 - /: the console, the client's URSSAF space and the staff's buttons, in French.
 
 Every choice where the contract is unsure lives in `constants.py`. URSSAF's codes and labels
-are the sandbox's own (`nomenclature.py`): it imports nothing from the portal's apps.
+come from URSSAF's published list in reference/ (`nomenclature.py`), as the portal's do: the
+sandbox imports nothing from the portal's apps.
 """

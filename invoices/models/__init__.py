@@ -18,8 +18,6 @@ from .billing import (  # noqa: F401
     PaymentMode,
     PaymentQuerySet,
     PaymentReversal,
-    Regime,
-    ServiceNature,
 )
 from .credit_notes import (  # noqa: F401
     REFUND_MODES,
@@ -29,6 +27,7 @@ from .credit_notes import (  # noqa: F401
     CreditNoteStatus,
     Refund,
 )
+from .dated_rules import DatedRules, DatedRulesQuerySet  # noqa: F401
 from .documents import (  # noqa: F401
     CENT,
     NOTES_MAX_LENGTH,
@@ -48,4 +47,5 @@ from .mandates import (  # noqa: F401
 )
 from .payouts import Payout, PayoutBatch, PayoutQuerySet, PayoutStatus  # noqa: F401
 from .quotes import Quote, QuoteLine, QuoteStatus  # noqa: F401
-from .tax import TaxRuleSet, TaxRuleSetQuerySet, TaxSubCeiling  # noqa: F401
+from .service_natures import Regime, ServiceNature  # noqa: F401
+from .tax import TaxRuleSet, TaxSubCeiling  # noqa: F401

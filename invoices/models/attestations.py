@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.fields import actor_field
+from clients.fields import client_field, optional_link, status_field
 
 
 class BatchStatus(models.TextChoices):
@@ -19,9 +20,7 @@ class AttestationBatch(models.Model):
     """One run of "generate the attestations of year N" over every client who paid in N."""
 
     year = models.PositiveSmallIntegerField("année")
-    status = models.CharField(
-        "statut", max_length=16, choices=BatchStatus.choices, default=BatchStatus.RUNNING
-    )
+    status = status_field(BatchStatus.RUNNING)
     total = models.PositiveIntegerField("clients à traiter", default=0)
     done = models.PositiveIntegerField("réussis", default=0)
     failed = models.PositiveIntegerField("en échec", default=0)
@@ -71,9 +70,7 @@ class AttestationBatchItem(models.Model):
     client = models.ForeignKey(
         "clients.Client", on_delete=models.CASCADE, related_name="+", verbose_name="client"
     )
-    status = models.CharField(
-        "statut", max_length=16, choices=BatchItemStatus.choices, default=BatchItemStatus.PENDING
-    )
+    status = status_field(BatchItemStatus.PENDING)
     reason = models.TextField("motif de l'échec", blank=True)
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
@@ -119,12 +116,7 @@ class Attestation(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="attestations",
-        verbose_name="client",
-    )
+    client = client_field("attestations")
     year = models.PositiveSmallIntegerField("année")
     version = models.PositiveSmallIntegerField("version", default=1)
     reference = models.CharField("référence", max_length=40, unique=True)
@@ -136,13 +128,8 @@ class Attestation(models.Model):
     )
     generated_at = models.DateTimeField("générée le", default=timezone.now)
     emailed_at = models.DateTimeField("client prévenu le", null=True, blank=True)
-    batch = models.ForeignKey(
-        AttestationBatch,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="attestations",
-        verbose_name="lot",
+    batch = optional_link(
+        AttestationBatch, "lot", on_delete=models.SET_NULL, related_name="attestations"
     )
 
     objects = AttestationQuerySet.as_manager()

@@ -1,4 +1,4 @@
-"""Invoices, their lines, the natures of service, payments and reversals."""
+"""Invoices, their lines, payments and reversals."""
 
 import uuid
 from datetime import timedelta
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import encrypted_field_names
+from clients.fields import status_field, status_is
 from clients.models import AIStatus
 
 from .documents import (
@@ -19,50 +20,7 @@ from .documents import (
     DocumentKind,
     ServiceLine,
     line_constraints,
-    status_field,
 )
-
-
-class Regime(models.TextChoices):
-    AGREMENT = "A", "Agrément"
-    DECLARATION = "D", "Déclaration"
-
-
-class ServiceNature(models.Model):
-    """One of the 26 SAP activities of article D7231-1 du code du travail (loaded as data)."""
-
-    slug = models.SlugField(unique=True, verbose_name="identifiant")
-    label = models.CharField("libellé", max_length=200)
-    short_label = models.CharField("libellé court", max_length=80)
-    regime = models.CharField("régime", max_length=1, choices=Regime.choices)
-    tax_box = models.CharField("case de la déclaration", max_length=3, blank=True)
-    annual_ceiling = models.DecimalField(
-        "plafond annuel spécifique", max_digits=8, decimal_places=2, null=True, blank=True
-    )
-    max_hours_per_intervention = models.DecimalField(
-        "durée maximale par intervention (h)", max_digits=4, decimal_places=2, null=True, blank=True
-    )
-    default_vat_rate = models.DecimalField("taux de TVA usuel (%)", max_digits=4, decimal_places=2)
-    urssaf_code_nature = models.CharField("code nature URSSAF", max_length=5, blank=True)
-    urssaf_code_activite = models.CharField("code activité URSSAF", max_length=10, blank=True)
-    position = models.PositiveSmallIntegerField(default=0, verbose_name="ordre")
-    # Declared here rather than on Provider (read as `provider.natures`): invoices builds on
-    # clients, never the other way round. A provider with none may invoice any nature.
-    providers = models.ManyToManyField(
-        "clients.Provider",
-        verbose_name="prestataires autorisés",
-        related_name="natures",
-        blank=True,
-    )
-
-    class Meta:
-        verbose_name = "nature de service"
-        verbose_name_plural = "natures de service"
-        ordering = ["position"]
-
-    def __str__(self) -> str:
-        return self.short_label
-
 
 # An invoice unpaid this long after its issue is late (the usual term between professionals,
 # and what the cooperative asks of its clients).
@@ -151,7 +109,7 @@ class InvoiceQuerySet(BillingDocumentQuerySet):
 
 
 class Invoice(BillingDocument):
-    status = status_field(InvoiceStatus)
+    status = status_field(InvoiceStatus.DRAFT)
     # The cancelled invoice this one corrects ("Corriger et renvoyer" in the payment triage):
     # printed as "annule et remplace la facture n° …".
     replaces = models.OneToOneField(
@@ -224,23 +182,12 @@ class Invoice(BillingDocument):
             models.Index(fields=["client"]),
         ]
 
-    @property
-    def is_payable(self) -> bool:
-        """Issued and not settled: a payment may be recorded on it."""
-        return self.status == InvoiceStatus.ISSUED
-
-    @property
-    def can_be_cancelled(self) -> bool:
-        """Issued and not settled; the service also refuses one with a payment or at URSSAF."""
-        return self.status == InvoiceStatus.ISSUED
-
-    @property
-    def is_paid(self) -> bool:
-        return self.status == InvoiceStatus.PAID
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == InvoiceStatus.CANCELLED
+    # Issued and not settled: a payment may be recorded on it.
+    is_payable = status_is(InvoiceStatus.ISSUED)
+    # Issued and not settled; the service also refuses one with a payment or at URSSAF.
+    can_be_cancelled = status_is(InvoiceStatus.ISSUED)
+    is_paid = status_is(InvoiceStatus.PAID)
+    is_cancelled = status_is(InvoiceStatus.CANCELLED)
 
     @property
     def is_overdue(self) -> bool:
@@ -266,6 +213,21 @@ class InvoiceLine(ServiceLine):
 _MONEY_FIELD: models.DecimalField = models.DecimalField(max_digits=10, decimal_places=2)
 
 
+class ManualEntry(models.Model):
+    """Money recorded by hand (a payment, its reversal, a refund), and who recorded it when.
+
+    The reference is what the person typed to find it again: a cheque number, a transfer's
+    label. A task that records a payment (URSSAF's transfer) acts as nobody.
+    """
+
+    reference = models.CharField("référence", max_length=100, blank=True)
+    recorded_by = actor_field("enregistré par")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
+
+    class Meta:
+        abstract = True
+
+
 class PaymentQuerySet(models.QuerySet):
     def effective(self):
         """Payments still standing: leave out those taken back by a PaymentReversal."""
@@ -275,7 +237,7 @@ class PaymentQuerySet(models.QuerySet):
         return self.exclude(Exists(PaymentReversal.objects.filter(payment=OuterRef("pk"))))
 
 
-class Payment(models.Model):
+class Payment(ManualEntry):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name="facture"
@@ -294,9 +256,6 @@ class Payment(models.Model):
         null=True,
         blank=True,
     )
-    reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field("enregistré par")
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     objects = PaymentQuerySet.as_manager()
 
@@ -336,7 +295,7 @@ class Payment(models.Model):
         return hasattr(self, "reversal")
 
 
-class PaymentReversal(models.Model):
+class PaymentReversal(ManualEntry):
     """A payment taken back in full: URSSAF recovered an avance immédiate after an unpaid
     direct debit, or cancelled the request after paying it (statuses 111, 112, 120).
 
@@ -350,9 +309,6 @@ class PaymentReversal(models.Model):
     )
     reversed_on = models.DateField("date de la reprise")
     reason = models.CharField("motif", max_length=200)
-    reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = actor_field("enregistré par")
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de saisie")
 
     class Meta:
         verbose_name = "reprise de paiement"

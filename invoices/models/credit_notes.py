@@ -12,8 +12,11 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from .billing import Invoice, PaymentMode
-from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints, status_field
+from audit.fields import actor_field
+from clients.fields import status_field
+
+from .billing import Invoice, ManualEntry, PaymentMode
+from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints
 
 
 class CreditNoteStatus(models.TextChoices):
@@ -31,7 +34,7 @@ class CreditNoteReason(models.TextChoices):
 
 
 class CreditNote(BillingDocument):
-    status = status_field(CreditNoteStatus)
+    status = status_field(CreditNoteStatus.DRAFT)
     # One credit note cancels one invoice in full; the one-to-one key makes a second impossible.
     invoice = models.OneToOneField(
         Invoice,
@@ -41,14 +44,7 @@ class CreditNote(BillingDocument):
     )
     reason = models.CharField("motif", max_length=24, choices=CreditNoteReason.choices)
     reason_detail = models.CharField("précision sur le motif", max_length=200, blank=True)
-    issued_by = models.ForeignKey(
-        "clients.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="émis par",
-    )
+    issued_by = actor_field("émis par")
 
     kind = DocumentKind(
         number_prefix="AV-",
@@ -93,7 +89,7 @@ REFUND_MODES = (
 )
 
 
-class Refund(models.Model):
+class Refund(ManualEntry):
     """Money paid back to the client for an invoice cancelled by a credit note.
 
     Dated by when it left the cooperative: the attestation of that year counts it against the
@@ -111,16 +107,6 @@ class Refund(models.Model):
         max_length=20,
         choices=[(mode.value, mode.label) for mode in REFUND_MODES],
     )
-    reference = models.CharField("référence", max_length=100, blank=True)
-    recorded_by = models.ForeignKey(
-        "clients.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="enregistré par",
-    )
-    created_at = models.DateTimeField("date de saisie", auto_now_add=True)
 
     class Meta:
         verbose_name = "remboursement au client"

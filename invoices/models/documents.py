@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clients.fields import client_field, cooperative_field, provider_field, status_is
+
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
@@ -52,11 +54,6 @@ class DocumentKind:
         return f"{self.number_prefix}{year}-{value:05d}"
 
 
-def status_field(choices: type[models.TextChoices]) -> models.CharField:
-    """The `status` of one kind of document: its own choices, starting as a draft."""
-    return models.CharField("statut", max_length=16, choices=choices.choices, default=DRAFT)
-
-
 class BillingDocumentQuerySet(models.QuerySet):
     def for_user(self, user):
         """Documents this user may see: a provider's own, a client's numbered ones, all for
@@ -75,8 +72,9 @@ class BillingDocumentQuerySet(models.QuerySet):
 class BillingDocument(models.Model):
     """A quote or an invoice: parties, period, totals of its lines, and its number once given.
 
-    A subclass sets `status = status_field(ItsStatus)`, `kind = DocumentKind(...)` and has a
-    ServiceLine subclass whose foreign key to it is named `lines` on its side.
+    A subclass sets `status = status_field(ItsStatus.DRAFT)` (clients.fields), `kind =
+    DocumentKind(...)` and has a ServiceLine subclass whose foreign key to it is named `lines`
+    on its side.
     """
 
     kind: ClassVar[DocumentKind]
@@ -85,21 +83,9 @@ class BillingDocument(models.Model):
     lines: "RelatedManager[ServiceLine]"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="code")
-    cooperative = models.ForeignKey(
-        "clients.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="%(class)ss",
-        verbose_name="coopérative",
-    )
-    provider = models.ForeignKey(
-        "clients.Provider",
-        on_delete=models.PROTECT,
-        related_name="%(class)ss",
-        verbose_name="prestataire",
-    )
-    client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="%(class)ss", verbose_name="client"
-    )
+    cooperative = cooperative_field("%(class)ss")
+    provider = provider_field("%(class)ss")
+    client = client_field("%(class)ss")
     # NULL until numbered, so the unique constraints ignore drafts.
     number = models.CharField(  # noqa: DJ001
         "numéro", max_length=20, null=True, blank=True, editable=False
@@ -173,9 +159,7 @@ class BillingDocument(models.Model):
             f"{self.kind.draft_label} du {timezone.localdate(self.created_at):%d/%m/%Y}"
         )
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == DRAFT
+    is_draft = status_is(DRAFT)
 
     @property
     def is_editable(self) -> bool:
@@ -269,9 +253,7 @@ class DocumentSequence(models.Model):
     numbers of a series follow one another without a gap.
     """
 
-    cooperative = models.ForeignKey(
-        "clients.Cooperative", on_delete=models.PROTECT, verbose_name="coopérative"
-    )
+    cooperative = cooperative_field()
     # The numbered model's name: "invoice", "quote".
     kind = models.CharField("type de document", max_length=20)
     year = models.PositiveSmallIntegerField("année")

@@ -6,9 +6,10 @@ cooperative still uses would debit them a second time. Such mandates are flagged
 confirm they stopped them at the bank or the card processor.
 """
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q
+
+from audit.fields import actor_field
+from clients.fields import client_field, set_when, status_field
 
 from .billing import PaymentMode
 
@@ -32,31 +33,17 @@ class PaymentMandateQuerySet(models.QuerySet):
 class PaymentMandate(models.Model):
     """A standing authorisation to debit the client (SEPA mandate or a stored card)."""
 
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="payment_mandates",
-        verbose_name="client",
-    )
+    client = client_field("payment_mandates")
     kind = models.CharField("type", max_length=20, choices=MandateKind.choices)
     reference = models.CharField(
         "référence (RUM ou contrat)", max_length=35, help_text="Référence unique du mandat."
     )
     signed_on = models.DateField("signé le", null=True, blank=True)
-    status = models.CharField(
-        "état", max_length=10, choices=MandateStatus.choices, default=MandateStatus.ACTIVE
-    )
+    status = status_field(MandateStatus.ACTIVE, "état", max_length=10)
     stop_reason = models.CharField("motif de l'arrêt", max_length=200, blank=True)
     flagged_at = models.DateTimeField("à arrêter depuis le", null=True, blank=True)
     stopped_at = models.DateTimeField("arrêté le", null=True, blank=True)
-    stopped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="arrêt confirmé par",
-    )
+    stopped_by = actor_field("arrêt confirmé par")
 
     objects = PaymentMandateQuerySet.as_manager()
 
@@ -65,14 +52,8 @@ class PaymentMandate(models.Model):
         verbose_name_plural = "mandats de prélèvement ou de carte"
         ordering = ["client", "-signed_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=MandateStatus.TO_STOP) | Q(flagged_at__isnull=False),
-                name="mandate_to_stop_has_date",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=MandateStatus.STOPPED) | Q(stopped_at__isnull=False),
-                name="mandate_stopped_has_date",
-            ),
+            set_when("flagged_at", status=MandateStatus.TO_STOP, name="mandate_to_stop_has_date"),
+            set_when("stopped_at", status=MandateStatus.STOPPED, name="mandate_stopped_has_date"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedCharField
+from clients.fields import optional_link, provider_field, set_when, status_field
 from clients.validators import validate_bic, validate_iban
 
 from .billing import Invoice
@@ -71,28 +72,14 @@ class Payout(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="payouts", verbose_name="facture"
     )
-    provider = models.ForeignKey(
-        "clients.Provider",
-        on_delete=models.PROTECT,
-        related_name="payouts",
-        verbose_name="prestataire",
-    )
+    provider = provider_field("payouts")
     amount = models.DecimalField("montant", max_digits=10, decimal_places=2)
-    status = models.CharField(
-        "statut", max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.DUE
-    )
+    status = status_field(PayoutStatus.DUE)
     cooperative_paid_at = models.DateTimeField("encaissé par la coopérative le")
     due_at = models.DateTimeField("à verser avant le")
     paid_at = models.DateTimeField("versé le", null=True, blank=True)
     marked_by = actor_field("versement constaté par")
-    batch = models.ForeignKey(
-        PayoutBatch,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="payouts",
-        verbose_name="lot SEPA",
-    )
+    batch = optional_link(PayoutBatch, "lot SEPA", on_delete=models.PROTECT, related_name="payouts")
     reversed_at = models.DateTimeField("paiement repris après versement le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="date de création")
 
@@ -110,10 +97,7 @@ class Payout(models.Model):
                 name="one_open_payout_per_invoice",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
-            models.CheckConstraint(
-                condition=~Q(status=PayoutStatus.PAID) | Q(paid_at__isnull=False),
-                name="payout_paid_has_date",
-            ),
+            set_when("paid_at", status=PayoutStatus.PAID, name="payout_paid_has_date"),
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="payout_status_due_idx")]
 

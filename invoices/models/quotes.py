@@ -10,8 +10,10 @@ from datetime import date
 from django.db import models
 from django.utils import timezone
 
+from clients.fields import status_field, status_is
+
 from .billing import Invoice
-from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints, status_field
+from .documents import BillingDocument, DocumentKind, ServiceLine, line_constraints
 
 
 class QuoteStatus(models.TextChoices):
@@ -22,7 +24,7 @@ class QuoteStatus(models.TextChoices):
 
 
 class Quote(BillingDocument):
-    status = status_field(QuoteStatus)
+    status = status_field(QuoteStatus.DRAFT)
     # The base's dates, with the labels of a quote: the day it was sent, the planned services.
     issue_date = models.DateField("date du devis", null=True, blank=True)
     valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
@@ -55,18 +57,10 @@ class Quote(BillingDocument):
         verbose_name = "devis"
         verbose_name_plural = "devis"
 
-    @property
-    def awaits_answer(self) -> bool:
-        """Sent, and the client has neither accepted nor declined it yet."""
-        return self.status == QuoteStatus.SENT
-
-    @property
-    def is_accepted(self) -> bool:
-        return self.status == QuoteStatus.ACCEPTED
-
-    @property
-    def is_declined(self) -> bool:
-        return self.status == QuoteStatus.DECLINED
+    # Sent, and the client has neither accepted nor declined it yet.
+    awaits_answer = status_is(QuoteStatus.SENT)
+    is_accepted = status_is(QuoteStatus.ACCEPTED)
+    is_declined = status_is(QuoteStatus.DECLINED)
 
     @property
     def can_be_invoiced(self) -> bool:

@@ -3,26 +3,20 @@
 from django.db import models
 from django.db.models import F, Q
 
-from clients.validators import validate_period_free
-
-from .billing import ServiceNature
-
-
-class TaxRuleSetQuerySet(models.QuerySet):
-    def in_force_on(self, day):
-        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+from .dated_rules import DatedRules
+from .service_natures import ServiceNature
 
 
-class TaxRuleSet(models.Model):
+class TaxRuleSet(DatedRules):
     """Rate and ceilings of the home-services tax credit for a period (CGI art. 199 sexdecies).
 
     Finance laws change these figures, so they live here with their validity dates and are
     edited in the admin, never hard-coded. `valid_to` empty means "until further notice".
     """
 
-    label = models.CharField("libellé", max_length=120)
-    valid_from = models.DateField("applicable du")
-    valid_to = models.DateField("applicable jusqu'au", null=True, blank=True)
+    # Periods must not overlap, or a year would have two sets of rules.
+    overlap_message = "Cette période chevauche celle d'un autre barème."
+
     credit_rate = models.DecimalField(
         "taux du crédit", max_digits=4, decimal_places=3, help_text="0,500 pour 50 %."
     )
@@ -48,18 +42,11 @@ class TaxRuleSet(models.Model):
         help_text="0,600 pour 60 %.",
     )
 
-    objects = TaxRuleSetQuerySet.as_manager()
-
-    class Meta:
+    class Meta(DatedRules.Meta):
         verbose_name = "barème du crédit d'impôt"
         verbose_name_plural = "barèmes du crédit d'impôt"
-        ordering = ["-valid_from"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
-                name="tax_rules_period_ordered",
-                violation_error_message="La fin de validité précède son début.",
-            ),
+            DatedRules.period_ordered("tax_rules_period_ordered"),
             models.CheckConstraint(
                 condition=Q(credit_rate__gt=0)
                 & Q(credit_rate__lte=1)
@@ -81,14 +68,6 @@ class TaxRuleSet(models.Model):
                 ),
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    def clean(self) -> None:
-        # Periods must not overlap, or a year would have two sets of rules.
-        super().clean()
-        validate_period_free(self, "Cette période chevauche celle d'un autre barème.")
 
 
 class TaxSubCeiling(models.Model):

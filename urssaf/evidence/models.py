@@ -2,13 +2,15 @@
 
 import secrets
 import uuid
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from django.db import models
 from django.db.models import F, Q
 
-if TYPE_CHECKING:
-    from clients.models import Client
+from audit.fields import actor_field
+from clients.fields import optional_link, status_field
+from clients.models import Client
+from invoices.models import Invoice
 
 
 class PackStatus(models.TextChoices):
@@ -27,38 +29,16 @@ class EvidencePack(models.Model):
     """Everything about one client's year, or one invoice, gathered into a ZIP for URSSAF."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="client",
-    )
+    # What the pack is about: a client and a year, or an invoice (evidence_pack_one_subject).
+    client = optional_link(Client, "client", on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField("année", null=True, blank=True)
-    invoice = models.ForeignKey(
-        "invoices.Invoice",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="facture",
-    )
-    status = models.CharField(
-        "statut", max_length=16, choices=PackStatus.choices, default=PackStatus.PENDING
-    )
+    invoice = optional_link(Invoice, "facture", on_delete=models.PROTECT)
+    status = status_field(PackStatus.PENDING)
     steps_total = models.PositiveIntegerField("étapes", default=0)
     steps_done = models.PositiveIntegerField("étapes faites", default=0)
     file = models.FileField("archive ZIP", upload_to=evidence_upload_to, blank=True)
     error = models.TextField("erreur", blank=True)
-    requested_by = models.ForeignKey(
-        "clients.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="demandé par",
-    )
+    requested_by = actor_field("demandé par")
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
@@ -96,5 +76,5 @@ class EvidencePack(models.Model):
         if self.invoice is not None:
             return f"dossier-urssaf-facture-{self.invoice.number}.zip"
         # No invoice, hence a client and a year (constraint evidence_pack_one_subject).
-        client = cast("Client", self.client)
+        client = cast(Client, self.client)
         return f"dossier-urssaf-{client.code}-{self.year}.zip"

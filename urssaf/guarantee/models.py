@@ -3,9 +3,11 @@
 import secrets
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+
+from audit.fields import actor_field
+from clients.fields import cooperative_field
 
 
 def guarantee_upload_to(instance: "FinancialGuarantee", filename: str) -> str:
@@ -29,12 +31,7 @@ class FinancialGuarantee(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cooperative = models.ForeignKey(
-        "clients.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="guarantees",
-        verbose_name="coopérative",
-    )
+    cooperative = cooperative_field("guarantees")
     issuer = models.CharField(
         "organisme garant", max_length=200, help_text="Banque, assureur ou société de caution."
     )
@@ -58,15 +55,7 @@ class FinancialGuarantee(models.Model):
         "dernier rappel d'échéance (jours avant)", null=True, blank=True, editable=False
     )
     withdrawn_at = models.DateTimeField("retirée le", null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="enregistrée par",
-        editable=False,
-    )
+    recorded_by = actor_field("enregistrée par", editable=False)
     created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 

@@ -13,6 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.fields import optional_link, set_when, status_field
+from invoices.models import Payment
+
 from ..triage.models import TriageQuerySet, TriageRecord
 from .statuses import (
     AWAITING_VALIDATION_CODES,
@@ -60,9 +63,6 @@ FAILED = Q(state=RequestState.FAILED) | Q(
 
 
 class PaymentRequestQuerySet(TriageQuerySet):
-    def live(self):
-        return self.filter(state__in=LIVE_STATES)
-
     def awaiting_validation(self):
         """Sent and waiting for the client's answer on their URSSAF space (10 or 20)."""
         return self.filter(AWAITING_VALIDATION)
@@ -81,6 +81,7 @@ class PaymentRequest(TriageRecord):
     """One invoice sent (or to be sent) to URSSAF for the avance immédiate."""
 
     triage_table = TABLE
+    live_states = LIVE_STATES
 
     invoice = models.ForeignKey(
         "invoices.Invoice",
@@ -88,12 +89,7 @@ class PaymentRequest(TriageRecord):
         related_name="payment_requests",
         verbose_name="facture",
     )
-    state = models.CharField(
-        "état côté portail",
-        max_length=16,
-        choices=RequestState.choices,
-        default=RequestState.PENDING,
-    )
+    state = status_field(RequestState.PENDING, "état côté portail")
     # numFactureTiers as sent: the invoice number, kept here so polling needs no join.
     invoice_number = models.CharField("n° de facture transmis", max_length=20)
     urssaf_id = models.CharField("idDemandePaiement", max_length=64, blank=True)
@@ -124,13 +120,12 @@ class PaymentRequest(TriageRecord):
     debited_at = models.DateTimeField("prélevée le (constaté)", null=True, blank=True)
     paid_at = models.DateTimeField("payée le (constaté)", null=True, blank=True)
     ended_at = models.DateTimeField("terminée le", null=True, blank=True)
-    payment = models.OneToOneField(
-        "invoices.Payment",
+    payment = optional_link(
+        Payment,
+        "paiement enregistré",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="urssaf_request",
-        verbose_name="paiement enregistré",
+        one_to_one=True,
     )
 
     triage_bucket = TriageRecord.bucket_field(PaymentBucket)
@@ -140,13 +135,10 @@ class PaymentRequest(TriageRecord):
     class Meta(TriageRecord.Meta):
         verbose_name = "demande de paiement URSSAF"
         verbose_name_plural = "demandes de paiement URSSAF"
-        ordering = ["-created_at", "-pk"]
         constraints = [
             *TriageRecord.Meta.constraints,
-            models.UniqueConstraint(
-                fields=["invoice"],
-                condition=Q(state__in=LIVE_STATES),
-                name="one_live_payment_request_per_invoice",
+            TriageRecord.one_live_per(
+                "invoice", LIVE_STATES, name="one_live_payment_request_per_invoice"
             ),
             models.UniqueConstraint(
                 fields=["urssaf_id"],
@@ -158,9 +150,8 @@ class PaymentRequest(TriageRecord):
                 | (~Q(urssaf_id="") & Q(submitted_at__isnull=False)),
                 name="payment_request_submitted_has_id",
             ),
-            models.CheckConstraint(
-                condition=~Q(state=RequestState.CLAIMED) | Q(claimed_at__isnull=False),
-                name="payment_request_claim_has_date",
+            set_when(
+                "claimed_at", state=RequestState.CLAIMED, name="payment_request_claim_has_date"
             ),
         ]
         indexes = [

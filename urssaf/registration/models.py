@@ -1,12 +1,12 @@
 """Registrations of clients for the avance immédiate: every attempt kept, never rewritten."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.fields import actor_field
 from clients.encryption import EncryptedJSONField
-from clients.validators import validate_period_free
+from clients.fields import client_field, set_when, status_field
+from invoices.models import DatedRules
 
 from ..triage.models import TriageQuerySet, TriageRecord
 from .triage_table import TABLE, RegistrationBucket
@@ -30,11 +30,6 @@ class AIRegistrationState(models.TextChoices):
 LIVE_REGISTRATION_STATES = (AIRegistrationState.PENDING, AIRegistrationState.CLAIMED)
 
 
-class AIRegistrationQuerySet(TriageQuerySet):
-    def live(self):
-        return self.filter(state__in=LIVE_REGISTRATION_STATES)
-
-
 class AIRegistration(TriageRecord):
     """One attempt to register a client with URSSAF: kept for good, never rewritten.
 
@@ -43,23 +38,13 @@ class AIRegistration(TriageRecord):
     """
 
     triage_table = TABLE
+    live_states = LIVE_REGISTRATION_STATES
 
-    client = models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="ai_registrations",
-        verbose_name="client",
-    )
+    client = client_field("ai_registrations")
     started_by = actor_field("lancée par")
     origin = models.CharField("origine", max_length=16, choices=AIOrigin.choices)
     created_at = models.DateTimeField("créée le", auto_now_add=True, db_index=True)
-    state = models.CharField(
-        "état de l'envoi",
-        max_length=16,
-        choices=AIRegistrationState.choices,
-        default=AIRegistrationState.PENDING,
-        db_index=True,
-    )
+    state = status_field(AIRegistrationState.PENDING, "état de l'envoi", db_index=True)
     # When the current send was claimed: a claim older than STALE_CLAIM is a crashed worker.
     claimed_at = models.DateTimeField("prise en charge le", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("appels à l'URSSAF", default=0)
@@ -74,23 +59,18 @@ class AIRegistration(TriageRecord):
     reminded_2d_at = models.DateTimeField("relance J+2 envoyée le", null=True, blank=True)
     reminded_5d_at = models.DateTimeField("relance J+5 envoyée le", null=True, blank=True)
 
-    objects = AIRegistrationQuerySet.as_manager()
+    objects = TriageQuerySet.as_manager()
 
     class Meta(TriageRecord.Meta):
         verbose_name = "inscription à l'avance immédiate"
         verbose_name_plural = "inscriptions à l'avance immédiate"
-        ordering = ["-created_at", "-pk"]
         constraints = [
             *TriageRecord.Meta.constraints,
-            # Two live attempts for one client would register them twice.
-            models.UniqueConstraint(
-                fields=["client"],
-                condition=Q(state__in=LIVE_REGISTRATION_STATES),
-                name="one_live_ai_registration_per_client",
+            TriageRecord.one_live_per(
+                "client", LIVE_REGISTRATION_STATES, name="one_live_ai_registration_per_client"
             ),
-            models.CheckConstraint(
-                condition=~Q(state=AIRegistrationState.SENT) | Q(sent_at__isnull=False),
-                name="ai_registration_sent_has_date",
+            set_when(
+                "sent_at", state=AIRegistrationState.SENT, name="ai_registration_sent_has_date"
             ),
         ]
 
@@ -98,12 +78,7 @@ class AIRegistration(TriageRecord):
         return f"Inscription de {self.client} du {timezone.localdate(self.created_at):%d/%m/%Y}"
 
 
-class AIEligibilityRuleQuerySet(models.QuerySet):
-    def in_force_on(self, day):
-        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
-
-
-class AIEligibilityRule(models.Model):
+class AIEligibilityRule(DatedRules):
     """Who the avance immédiate excludes over a period: dated configuration, not code.
 
     APA and PCH beneficiaries are excluded until URSSAF opens the service to them (planned
@@ -111,30 +86,13 @@ class AIEligibilityRule(models.Model):
     period and adding the next. `valid_to` empty means "until further notice".
     """
 
-    label = models.CharField("libellé", max_length=120)
-    valid_from = models.DateField("applicable du")
-    valid_to = models.DateField("applicable jusqu'au", null=True, blank=True)
+    # Periods must not overlap, or a day would have two answers.
+    overlap_message = "Cette période chevauche celle d'une autre règle."
+
     apa_excluded = models.BooleanField("bénéficiaires de l'APA exclus")
     pch_excluded = models.BooleanField("bénéficiaires de la PCH exclus")
 
-    objects = AIEligibilityRuleQuerySet.as_manager()
-
-    class Meta:
+    class Meta(DatedRules.Meta):
         verbose_name = "règle d'éligibilité à l'avance immédiate"
         verbose_name_plural = "règles d'éligibilité à l'avance immédiate"
-        ordering = ["-valid_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="ai_eligibility_period_ordered",
-                violation_error_message="La fin de validité précède son début.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    def clean(self) -> None:
-        # Periods must not overlap, or a day would have two answers.
-        super().clean()
-        validate_period_free(self, "Cette période chevauche celle d'une autre règle.")
+        constraints = [DatedRules.period_ordered("ai_eligibility_period_ordered")]

@@ -27,6 +27,10 @@ OPEN_TRIAGE_STATES = (TriageState.OPEN, TriageState.CONTACTED)
 
 
 class TriageQuerySet(models.QuerySet):
+    def live(self):
+        """Attempts still under way (the model's `live_states`): one at most per subject."""
+        return self.filter(state__in=self.model.live_states)
+
     def in_triage(self):
         """Records that wait for the staff: failed, stuck or expired, not yet settled."""
         return self.filter(triage_state__in=OPEN_TRIAGE_STATES)
@@ -41,10 +45,13 @@ class TriageRecord(models.Model):
     """What URSSAF answered when it went wrong, and the staff's handling of it.
 
     Concrete models give `triage_table` (their domain's advice) and redefine `triage_bucket`
-    with their bucket choices (`bucket_field`).
+    with their bucket choices (`bucket_field`). Each is one attempt about a subject (an invoice,
+    a client) with a `state` and a `created_at`; `live_states` are the states of an attempt still
+    under way, one at most per subject (`one_live_per`).
     """
 
     triage_table: ClassVar[AdviceTable]
+    live_states: ClassVar[tuple[str, ...]]
 
     errors = models.JSONField("erreurs renvoyées", default=list, blank=True)
     triage_bucket = models.CharField("catégorie", max_length=16, blank=True)
@@ -66,6 +73,8 @@ class TriageRecord(models.Model):
 
     class Meta:
         abstract = True
+        # Newest first; each concrete model has its own `created_at`.
+        ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(triage_bucket="") | ~Q(triage_state=""),
@@ -82,6 +91,15 @@ class TriageRecord(models.Model):
     def bucket_field(choices: type[models.TextChoices]) -> models.CharField:
         """Return the `triage_bucket` field of a concrete model, with its domain's buckets."""
         return models.CharField("catégorie", max_length=16, choices=choices.choices, blank=True)
+
+    @staticmethod
+    def one_live_per(
+        subject: str, live_states: tuple[str, ...], *, name: str
+    ) -> models.UniqueConstraint:
+        """Return the rule that a subject has one live attempt at most: two would send twice."""
+        return models.UniqueConstraint(
+            fields=[subject], condition=Q(state__in=live_states), name=name
+        )
 
     @property
     def error_codes(self) -> list[str]:
