@@ -33,6 +33,7 @@ from .documents import (
     get_document,
     run_service,
 )
+from .prepared import PreparedRow
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
@@ -58,19 +59,35 @@ def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def _figures_query(provider: int, start: dt.date, end: dt.date, now: dt.datetime):
+    return Provider.objects.filter(pk=provider).values(
+        **invoice_selectors.provider_month_figures(start, end),
+        **selectors.provider_follow_up_counts(now),
+    )
+
+
+def _sample_arguments(day: int) -> dict:
+    """Arguments to compile the figures for, each unlike the others and the other sample's."""
+    return {
+        "provider": -day,
+        "start": dt.date(2000, 1, day),
+        "end": dt.date(2000, 2, day),
+        "now": dt.datetime(2000, 3, day, tzinfo=dt.UTC),
+    }
+
+
+# Compiled once per process: the ORM takes longer to build this query than PostgreSQL to run it.
+FIGURES = PreparedRow(_figures_query, (_sample_arguments(1), _sample_arguments(2)))
+
+
 def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict, Decimal]:
     """Return the month's figures, the avance immédiate follow-up counts and the payouts due.
 
     One query whatever the number of invoices: each figure is a subquery over the rows it sums.
     """
     start, end = _month_bounds(today)
-    follow_up_counts = selectors.provider_follow_up_counts(timezone.now())
-    row = (
-        Provider.objects.filter(pk=provider.pk)
-        .values(**invoice_selectors.provider_month_figures(start, end), **follow_up_counts)
-        .get()
-    )
-    follow_up = {key: row[key] for key in follow_up_counts}
+    row = FIGURES.get(provider=provider.pk, start=start, end=end, now=timezone.now())
+    follow_up = {key: row[key] for key in FOLLOW_UP_FILTERS.values()}
     return (
         {
             "month": start,
