@@ -24,6 +24,7 @@ register = template.Library()
 OVERDUE_TITLE = "Non réglée plus de 30 jours après son émission"
 SPLIT_TITLE = "Des prestations précèdent l'activation de l'avance immédiate du client"
 MONEY = "table-money"
+EN_DASH = "\u2013"  # between the two dates of a period
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ def _date(value) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year}" if value else ""  # strftime: slower
 
 
+def _dates(start, end) -> str:
+    return f"{_date(start)} {EN_DASH} {_date(end)}"
+
+
 def _link(url: Callable[[Any], str], text: Callable[[Any], Any]) -> Callable[[Any], SafeString]:
     return lambda document: format_html('<a href="{}">{}</a>', url(document), text(document))
 
@@ -106,7 +111,9 @@ def quote_badge(quote: Quote) -> SafeString:
         badge = mark_safe('<span class="badge text-bg-secondary">Expiré</span>')
     else:
         badge = format_html(
-            '<span class="badge badge-status-{}">{}</span>', quote.status, quote.get_status_display()
+            '<span class="badge badge-status-{}">{}</span>',
+            quote.status,
+            quote.get_status_display(),
         )
     if quote.invoice_id:
         badge += mark_safe(' <span class="badge text-bg-light">Facturé</span>')
@@ -130,7 +137,7 @@ def provider_invoice_table(
     columns = [
         Column("N°", _link(_url("provider:invoice_detail"), lambda i: i.number or "Brouillon")),
         *([] if hide_client else [Column("Client", lambda i: i.client.full_name)]),
-        Column("Période", lambda i: f"{_date(i.period_start)} – {_date(i.period_end)}"),
+        Column("Période", lambda i: _dates(i.period_start, i.period_end)),
         Column("Émise le", lambda i: _date(i.issue_date) or "—"),
         Column("Total TTC", lambda i: euros(i.total_ttc), MONEY),
         Column("Payé", lambda i: euros(i.amount_paid_total), MONEY),
@@ -176,7 +183,7 @@ def _period(invoice: Invoice) -> str:
     start, end = invoice.period_start, invoice.period_end
     if (start.month, start.year) == (end.month, end.year):
         return month_fr(start)
-    return f"{_date(start)} – {_date(end)}"
+    return _dates(start, end)
 
 
 def _amount_due(invoice: Invoice) -> SafeString:
