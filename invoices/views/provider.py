@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +25,7 @@ from .. import selectors as invoice_selectors
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
-from ..templatetags.fr_format import euros
+from ..templatetags.fr_format import euros, month_fr
 from .documents import (
     DocumentScreens,
     document_notices,
@@ -111,6 +112,41 @@ FOLLOW_UP_FILTERS: dict[str, str] = {
 }
 
 
+def _invoices(count: int, *words: str) -> str:
+    """`3 factures émises`: the count and its words, plural unless it is 1 (as |pluralize)."""
+    plural = "s" if count != 1 else ""
+    return " ".join([str(count), *(f"{word}{plural}" for word in ("facture", *words))])
+
+
+def _kpi_cards(figures: dict) -> list[dict]:
+    """The dashboard's three cards of the month: a heading, an amount, and a line under it."""
+    month = month_fr(figures["month"])
+    unpaid_url = reverse("provider:invoice_list") + f"?status={InvoiceStatus.ISSUED}"
+    return [
+        {
+            "title": f"Émises en {month}",
+            "kpi": "issued-amount",
+            "amount": figures["issued_amount"],
+            "detail": _invoices(figures["issued_count"]),
+            "detail_kpi": "issued-count",
+        },
+        {
+            "title": f"Encaissé en {month}",
+            "kpi": "paid-amount",
+            "amount": figures["paid_amount"],
+            "detail": "Paiements reçus ce mois-ci",
+        },
+        {
+            "title": "Reste à encaisser",
+            "kpi": "unpaid-amount",
+            "amount": figures["unpaid_amount"],
+            "detail": _invoices(figures["unpaid_count"], "émise", "non soldée"),
+            "detail_kpi": "unpaid-count",
+            "url": unpaid_url,
+        },
+    ]
+
+
 @provider_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -125,6 +161,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     context = {
         "figures": figures,
+        "kpi_cards": _kpi_cards(figures),
         "follow_up": follow_up,
         "payouts_due": payouts_due,
         "recent_invoices": recent,
