@@ -26,15 +26,17 @@ class PreparedRow:
     def __init__(self, build: Callable[..., QuerySet], samples: tuple[dict, dict]) -> None:
         self._build = build
         self._samples = samples
-        self._prepared: tuple[str, list, dict[int, str], list[str], Any, list] | None = None
+        self._prepared: (
+            tuple[str, list, dict[int, str], list[str], Any, tuple[Any, list]] | None
+        ) = None
 
-    def _compile(self, arguments: dict):
+    def _compile(self, arguments: dict) -> tuple[str, Any, str, list]:
         queryset = self._build(**arguments)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         return queryset.db, compiler, sql, list(params)
 
-    def _prepare(self):
+    def _prepare(self) -> tuple[str, list, dict[int, str], list[str], Any, tuple[Any, list]]:
         first, second = self._samples
         using, compiler, sql, params = self._compile(first)
         _, _, other_sql, other_params = self._compile(second)
