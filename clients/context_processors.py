@@ -5,7 +5,7 @@ cache (no query per page) and forgotten whenever it is saved or deleted.
 """
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -13,17 +13,23 @@ from django.utils.functional import SimpleLazyObject
 
 from .models import Cooperative
 
-CACHE_KEY = "site-cooperative"
 # A safety net only: saving or deleting the cooperative forgets it at once.
 CACHE_SECONDS = 3600
 
 
+def cache_key() -> str:
+    """The cooperative's key, per database: two portals (or a portal and its test suite) may
+    share one Redis, and must never show each other's name."""
+    return f"site-cooperative:{connections[DEFAULT_DB_ALIAS].settings_dict['NAME']}"
+
+
 def site_cooperative() -> Cooperative | None:
     """Return the portal's cooperative (None before it is set up), from the cache if there."""
-    cached = cache.get(CACHE_KEY)
+    key = cache_key()
+    cached = cache.get(key)
     if cached is None:
         cached = (Cooperative.objects.first(),)  # a tuple, so that "none yet" is cached too
-        cache.set(CACHE_KEY, cached, CACHE_SECONDS)
+        cache.set(key, cached, CACHE_SECONDS)
     return cached[0]
 
 
@@ -32,8 +38,9 @@ def site_cooperative() -> Cooperative | None:
 def forget_site_cooperative(**kwargs) -> None:
     """Drop the cached cooperative now, and again at commit: a page rendered meanwhile by
     another process may have cached the previous version."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    key = cache_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def cooperative_identity(request: HttpRequest) -> dict:
