@@ -15,7 +15,6 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
-    _coerce_field_name,
     result_headers,
     result_hidden_fields,
     result_list,
@@ -32,6 +31,13 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 _SAMPLE_PK = "0triagepk0"  # stands for the row's pk in the change URL, reversed once
+
+
+def _column_class(name, index: int) -> str:
+    """The cell's `field-…` class, as Django's admin names it (lambdas by their index)."""
+    if callable(name):
+        name = f"lambda{index}" if name.__name__ == "<lambda>" else name.__name__
+    return f"field-{name}"
 
 
 def _value_getter(name, model_admin) -> Callable[[Any], Any]:
@@ -51,7 +57,7 @@ def _cell_plan(cl, sample, index: int, name: str, tag: str | None) -> Callable[[
     model_admin = cl.model_admin
     default_empty = model_admin.get_empty_value_display()
     field, attr, _ = lookup_field(name, sample, model_admin)
-    field_class = f"field-{_coerce_field_name(name, index)}"
+    field_class = _column_class(name, index)
     if field is None or field.auto_created:
         classes = "action-checkbox" if name == "action_checkbox" else field_class
         empty = getattr(attr, "empty_value_display", default_empty)
