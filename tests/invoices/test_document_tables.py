@@ -68,3 +68,30 @@ def test_a_query_with_a_value_derived_from_an_argument_is_not_prepared(carol):
 
     with pytest.raises(ValueError, match="no argument"):
         prepared.get(provider=carol.pk)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"status": "issued", "month": "2026-11"}, {"status": "inconnu", "month": "2026-13"}],
+)
+def test_the_invoice_filter_renders_as_crispy_forms_would(data):
+    from django.http import QueryDict
+
+    from invoices.forms import InvoiceFilterForm
+
+    query = QueryDict(mutable=True)
+    query.update(data)
+    form = InvoiceFilterForm(query)
+    form.is_valid()
+    crispy = Template(
+        "{% load crispy_forms_tags %}"
+        + "".join(
+            f'<div class="col-md-3">{{{{ form.{name}|as_crispy_field }}}}</div>\n    '
+            for name in ("status", "month", "follow_up")
+        )
+    ).render(Context({"form": form}))
+
+    html = render("{% load list_filters %}{% invoice_filter_fields form %}", form=form)
+
+    assert html == crispy
+    assert ("Statut inconnu" in html) == (data.get("status") == "inconnu")
