@@ -8,7 +8,10 @@ class ClientsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from . import session_timeout  # noqa: F401  (connects its user_logged_in receiver)
+        from . import (
+            context_processors,  # noqa: F401  (connects its cooperative receivers)
+            session_timeout,  # noqa: F401  (connects its user_logged_in receiver)
+        )
         from .admin.sensitive import check_admins_refuse_sensitive_lookups
         from .encryption import check_encryption_keys
 

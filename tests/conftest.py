@@ -25,6 +25,20 @@ def _empty_pdf_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_cooperative():
+    """Each test's pages read its own cooperative: the one an earlier test cached was rolled
+    back with that test's data, without the signal that forgets it. Forgotten after the test
+    too, when the key surely names the test database."""
+    from django.core.cache import cache
+
+    from clients.context_processors import cache_key
+
+    cache.delete(cache_key())
+    yield
+    cache.delete(cache_key())
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Rows from data migrations (natures, tax rules, AI eligibility), reloaded after a flush."""
     if request.node.get_closest_marker("django_db") is None and not (

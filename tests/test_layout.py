@@ -3,6 +3,8 @@
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.safestring import SafeData, mark_safe
 
@@ -68,6 +70,14 @@ def test_french_spacing_is_unbreakable_in_text_and_leaves_markup_alone():
     assert isinstance(result, SafeData)
 
 
+def test_french_spacing_leaves_a_text_without_such_space_as_it_is():
+    html = mark_safe('<p title="Total">Total\u202f: 5 €</p><script>x?y:z</script>')
+
+    assert french_spacing(html) is html
+    assert french_spacing("<p>« Non »</p>") == "<p>«\u202fNon\u202f»</p>"
+    assert french_spacing("Oui  ;<br>Non\u00a0!") == "Oui\u202f;<br>Non\u202f!"
+
+
 def test_pages_apply_french_spacing(client):
     html = client.get(reverse("login")).content.decode()
 
@@ -115,3 +125,31 @@ def test_a_logo_that_is_not_a_picture_is_refused(carol, settings, tmp_path):
     with pytest.raises(ValidationError) as refused:
         cooperative.full_clean()
     assert "logo" in refused.value.message_dict
+
+
+def test_the_header_reads_the_cooperative_from_the_cache_until_it_changes(client, carol):
+    from clients.models import Cooperative
+
+    client.force_login(carol.user)
+    url = reverse("provider:invoice_list")
+    client.get(url)  # reads the cooperative into the cache
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert "<span>Coopérative Services Solidaires</span>" in html
+    assert not [q for q in queries if "clients_cooperative" in q["sql"]]
+
+    cooperative = Cooperative.objects.get()
+    cooperative.legal_name = "Coopérative des Monts du Lyonnais"
+    cooperative.save()
+
+    assert "<span>Coopérative des Monts du Lyonnais</span>" in client.get(url).content.decode()
+
+
+def test_the_cached_cooperative_is_forgotten_when_deleted(client, cooperative):
+    from clients.context_processors import site_cooperative
+
+    assert site_cooperative() == cooperative
+    cooperative.delete()
+
+    assert site_cooperative() is None
+    assert "<span>Coopérative SAP</span>" in client.get(reverse("login")).content.decode()

@@ -12,6 +12,7 @@ from audit.services import audit
 from invoices.models import ServiceNature
 
 from .. import services
+from ..context_processors import site_cooperative
 from ..models import Client, Cooperative, Provider, User
 from ..record_history import record_history
 from ..validators import normalize_iban, validate_iban
@@ -88,8 +89,9 @@ class CooperativeAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     )
 
     def has_add_permission(self, request) -> bool:
-        # The portal serves a single cooperative (a DB constraint enforces it).
-        return super().has_add_permission(request) and not Cooperative.objects.exists()
+        # The portal serves a single cooperative (a DB constraint enforces it). Read from the
+        # cache the header uses: every admin page asks, for its menu.
+        return super().has_add_permission(request) and site_cooperative() is None
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

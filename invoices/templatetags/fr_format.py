@@ -77,6 +77,13 @@ _TAG = re.compile(
 )
 _BEFORE_PUNCTUATION = re.compile(r"[ \u00a0]+([:;!?»])")
 _AFTER_GUILLEMET = re.compile(r"«[ \u00a0]+")
+# Either of the two: most text between tags has neither, and is then left without a copy.
+_SPACE_TO_FIX = re.compile(r"[ \u00a0][:;!?»]|«[ \u00a0]")
+
+
+def _fix_spacing(text: str) -> str:
+    text = _BEFORE_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
+    return _AFTER_GUILLEMET.sub("«" + NARROW_NBSP, text)
 
 
 @register.filter(is_safe=True)
@@ -84,13 +91,15 @@ def french_spacing(value) -> str:
     """Make the spaces of French typography unbreakable in HTML text: before : ; ! ? », after «.
 
     Only text between tags changes (never attributes, scripts, or form values), so the result
-    is as safe as the input. `base.html` applies it to every page's content.
+    is as safe as the input. `base.html` applies it to every page's content: a page without
+    such a space is returned as it is, and only the pieces of text that have one are rewritten.
     """
-    if not value:
+    if not value or not _SPACE_TO_FIX.search(value):
         return value
     parts = _TAG.split(str(value))
+    needs_fixing = _SPACE_TO_FIX.search
     for i in range(0, len(parts), 2):  # even items are text, odd ones the tags
-        text = _BEFORE_PUNCTUATION.sub(lambda m: NARROW_NBSP + m.group(1), parts[i])
-        parts[i] = _AFTER_GUILLEMET.sub("«" + NARROW_NBSP, text)
+        if needs_fixing(parts[i]):
+            parts[i] = _fix_spacing(parts[i])
     result = "".join(parts)
     return mark_safe(result) if isinstance(value, SafeData) else result  # noqa: S308

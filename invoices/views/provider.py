@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +25,7 @@ from .. import selectors as invoice_selectors
 from .. import services
 from ..forms import FollowUp, InvoiceFilterForm, InvoiceForm, LineFormSet, PaymentForm
 from ..models import Invoice, InvoiceStatus, Payment, PaymentMode
-from ..templatetags.fr_format import euros
+from ..templatetags.fr_format import euros, month_fr
 from .documents import (
     DocumentScreens,
     document_notices,
@@ -33,6 +34,7 @@ from .documents import (
     get_document,
     run_service,
 )
+from .prepared import PreparedRow
 
 INVOICES_PER_PAGE = 25
 RECENT_INVOICES = 5
@@ -59,19 +61,35 @@ def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def _figures_query(provider: int, start: dt.date, end: dt.date, now: dt.datetime):
+    return Provider.objects.filter(pk=provider).values(
+        **invoice_selectors.provider_month_figures(start, end),
+        **selectors.provider_follow_up_counts(now),
+    )
+
+
+def _sample_arguments(day: int) -> dict:
+    """Arguments to compile the figures for, each unlike the others and the other sample's."""
+    return {
+        "provider": -day,
+        "start": dt.date(2000, 1, day),
+        "end": dt.date(2000, 2, day),
+        "now": dt.datetime(2000, 3, day, tzinfo=dt.UTC),
+    }
+
+
+# Compiled once per process: the ORM takes longer to build this query than PostgreSQL to run it.
+FIGURES = PreparedRow(_figures_query, (_sample_arguments(1), _sample_arguments(2)))
+
+
 def _dashboard_figures(provider: Provider, today: dt.date) -> tuple[dict, dict, Decimal]:
     """Return the month's figures, the avance immédiate follow-up counts and the payouts due.
 
     One query whatever the number of invoices: each figure is a subquery over the rows it sums.
     """
     start, end = _month_bounds(today)
-    follow_up_counts = selectors.provider_follow_up_counts(timezone.now())
-    row = (
-        Provider.objects.filter(pk=provider.pk)
-        .values(**invoice_selectors.provider_month_figures(start, end), **follow_up_counts)
-        .get()
-    )
-    follow_up = {key: row[key] for key in follow_up_counts}
+    row = FIGURES.get(provider=provider.pk, start=start, end=end, now=timezone.now())
+    follow_up = {key: row[key] for key in FOLLOW_UP_FILTERS.values()}
     return (
         {
             "month": start,
@@ -95,6 +113,41 @@ FOLLOW_UP_FILTERS: dict[str, str] = {
 }
 
 
+def _invoices(count: int, *words: str) -> str:
+    """`3 factures émises`: the count and its words, plural unless it is 1 (as |pluralize)."""
+    plural = "s" if count != 1 else ""
+    return " ".join([str(count), *(f"{word}{plural}" for word in ("facture", *words))])
+
+
+def _kpi_cards(figures: dict) -> list[dict]:
+    """The dashboard's three cards of the month: a heading, an amount, and a line under it."""
+    month = month_fr(figures["month"])
+    unpaid_url = reverse("provider:invoice_list") + f"?status={InvoiceStatus.ISSUED}"
+    return [
+        {
+            "title": f"Émises en {month}",
+            "kpi": "issued-amount",
+            "amount": figures["issued_amount"],
+            "detail": _invoices(figures["issued_count"]),
+            "detail_kpi": "issued-count",
+        },
+        {
+            "title": f"Encaissé en {month}",
+            "kpi": "paid-amount",
+            "amount": figures["paid_amount"],
+            "detail": "Paiements reçus ce mois-ci",
+        },
+        {
+            "title": "Reste à encaisser",
+            "kpi": "unpaid-amount",
+            "amount": figures["unpaid_amount"],
+            "detail": _invoices(figures["unpaid_count"], "émise", "non soldée"),
+            "detail_kpi": "unpaid-count",
+            "url": unpaid_url,
+        },
+    ]
+
+
 @provider_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -109,6 +162,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     context = {
         "figures": figures,
+        "kpi_cards": _kpi_cards(figures),
         "follow_up": follow_up,
         "payouts_due": payouts_due,
         "recent_invoices": recent,

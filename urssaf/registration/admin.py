@@ -153,8 +153,9 @@ class AIRegistrationAdmin(TriageAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The queue shows names and codes: leave the request sent, birth places and bank details
-        # encrypted (each decrypting costs more than rendering the row).
-        providers = Provider.objects.defer(*encrypted_field_names(Provider))
+        # encrypted (each decrypting costs more than rendering the row). Of the providers, only
+        # what their display_name reads.
+        providers = Provider.objects.only("first_name", "last_name", "trade_name")
         return (
             super()
             .get_queryset(request)

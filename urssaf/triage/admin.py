@@ -66,6 +66,8 @@ class TriageAdmin(FrenchTitles, SensitiveLookupsRefused, admin.ModelAdmin):
     """A triage queue: oldest case first, read-only, advice and journal on the change page."""
 
     ordering = ("triage_since", "-created_at")
+    # Django's list, its rows rendered for less (urssaf/templatetags/triage_list.py).
+    change_list_template = "admin/urssaf/triage_change_list.html"
     # Oldest first, a page at a time: each row renders a dozen cells, and 100 of them (Django's
     # default) cost more than every query of the page together.
     list_per_page = 25
