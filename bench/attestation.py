@@ -299,7 +299,7 @@ def _process(args: tuple[int, int]) -> str:
 
 def run_batch(workers: int) -> tuple[float, float, object]:
     """Wall seconds of the batch, the workers' CPU seconds, and the finished batch."""
-    from config.celery_app import freeze_startup_heap
+    from config.heap import freeze_startup_heap
     from invoices.attestations import batch_create
     from invoices.models import AttestationBatch
 
@@ -309,7 +309,7 @@ def run_batch(workers: int) -> tuple[float, float, object]:
     connections.close_all()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    # Each process starts as a Celery worker process does (config/celery_app.py).
+    # Each process starts as a Celery worker process does (config/celery_app.py, config/heap.py).
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=freeze_startup_heap)
     for _ in pool.imap_unordered(_process, work, chunksize=4):
         pass

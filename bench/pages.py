@@ -179,6 +179,8 @@ def start_server(database: str) -> tuple[subprocess.Popen, str]:
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "config/gunicorn.py",
             "config.wsgi:application",
             "--workers",
             "2",

@@ -28,9 +28,3 @@ urlpatterns = [
     path("attestations/", include("invoices.urls_attestations")),
     path("admin/", admin.site.urls),
 ]
-
-admin.site.site_header = "Coopérative SAP — administration"
-admin.site.site_title = "Coopérative SAP"
-admin.site.index_title = "Gestion de la coopérative"
-# The home page lists every model; without the side list the tables get the whole width.
-admin.site.enable_nav_sidebar = False
