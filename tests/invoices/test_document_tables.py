@@ -12,7 +12,7 @@ from django.utils import timezone
 from clients.models import Provider
 from invoices.models import Invoice
 from invoices.views.prepared import PreparedRow
-from invoices.views.provider import FIGURES, _figures_query
+from invoices.views.provider import FIGURES, _figures_query, _sample_arguments
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,32 @@ def test_the_prepared_figures_match_the_orm(alice_invoice, carol):
 
     assert FIGURES.get(**arguments) == _figures_query(**arguments).get()
     assert FIGURES.get(**arguments)["issued_count"] == 1
+
+
+def test_the_prepared_figures_hold_where_the_database_takes_dates_as_text(
+    alice_invoice, carol, monkeypatch
+):
+    """SQLite (the demo) is handed dates and times as text, not as the arguments themselves."""
+    from types import MethodType
+
+    from django.db import connection
+    from django.db.backends.base.operations import BaseDatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLite
+
+    for name, operations in (
+        ("adapt_datefield_value", BaseDatabaseOperations),
+        ("adapt_datetimefield_value", SQLite.ops_class),
+    ):
+        monkeypatch.setattr(
+            connection.ops, name, MethodType(getattr(operations, name), connection.ops)
+        )
+    now = timezone.now()
+    start, end = dt.date(now.year, now.month, 1), dt.date(now.year + 1, 1, 1)
+    arguments = {"provider": carol.pk, "start": start, "end": end, "now": now}
+    prepared = PreparedRow(_figures_query, (_sample_arguments(1), _sample_arguments(2)))
+
+    assert prepared.get(**arguments) == _figures_query(**arguments).get()
+    assert prepared.get(**arguments)["issued_count"] == 1
 
 
 def test_a_query_with_a_value_derived_from_an_argument_is_not_prepared(carol):
