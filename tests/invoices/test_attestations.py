@@ -390,3 +390,33 @@ def test_the_signature_image_is_printed_when_configured(example_one, settings, t
 
 def _image_count(pdf: bytes) -> int:
     return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_natures_subtotal_is_never_alone_at_the_top_of_a_page(carol, alice):
+    """However many rows come before, the page break never leaves a subtotal without its rows
+    (seen on a two-page attestation: page 2 held « Sous-total » and the signature only)."""
+    garden = work("jardinage", dt.date(2025, 1, 2), "2", "35")
+    pay(
+        bill(carol, alice, [garden], issued=dt.date(2025, 1, 2)),
+        "70.00",
+        dt.date(2025, 1, 3),
+        "virement",
+    )
+    continued = []
+    for month in range(1, 13):
+        pay(
+            housework_month(carol, alice, 2025, month, 4, "26"),
+            "104.00",
+            dt.date(2025, month, 26),
+            "virement",
+        )
+        pdf = render_attestation_pdf(
+            figures=figures_for(alice, 2025), reference="AF-TEST", issued_on=ISSUED
+        )
+        for page in PdfReader(io.BytesIO(pdf)).pages[1:]:
+            text = " ".join(page.extract_text().split())
+            if text.startswith("Mois Intervenant"):  # the services table goes on here
+                continued.append(text.split("Montant payé", 1)[1].lstrip())
+
+    assert continued  # the table did run over a page
+    assert not [top for top in continued if top.startswith("Sous-total")]

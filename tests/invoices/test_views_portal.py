@@ -349,6 +349,20 @@ def test_an_invoice_unpaid_a_month_after_its_issue_is_flagged_late(client, alice
     assert "En retard" not in paid
 
 
+def test_the_invoice_page_says_late_as_the_list_does(client, alice, alice_invoice):
+    import time_machine
+
+    later = alice_invoice.issue_date + dt.timedelta(days=31)
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12)), tick=False):
+        client.force_login(alice.user)
+        late = reader_text(client.get(detail_url(alice_invoice)))
+        pay(alice_invoice, "75.00")
+        paid = reader_text(client.get(detail_url(alice_invoice)))
+
+    assert f"Facture {alice_invoice.number} Émise En retard" in late
+    assert "En retard" not in paid
+
+
 def test_the_client_menu_leads_to_the_avance_immediate_page(client, alice):
     client.force_login(alice.user)
 
