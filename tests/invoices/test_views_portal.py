@@ -307,6 +307,30 @@ def test_an_ai_client_sees_her_share_when_it_is_debited_and_the_credit_on_the_in
     assert "Reste à payer" not in page
 
 
+def test_the_client_is_not_shown_urssafs_identifier_of_an_ai_payment(
+    client, alice, carol, alice_invoice
+):
+    reference = "URSSAF 8f488f78-5845-436d-b52e-f34754fe0747"
+    pay(
+        alice_invoice,
+        "75.00",
+        PaymentMode.IMMEDIATE_ADVANCE,
+        reference=reference,
+        client_share=Decimal("37.50"),
+        ai_credit_share=Decimal("37.50"),
+    )
+    client.force_login(alice.user)
+    for_client = reader_text(client.get(detail_url(alice_invoice)))
+    client.force_login(carol.user)
+    for_provider = reader_text(
+        client.get(reverse("provider:invoice_detail", args=[alice_invoice.code]))
+    )
+
+    assert "8f488f78" not in for_client
+    assert "dont crédit d'impôt 37,50" in for_client
+    assert reference in for_provider
+
+
 def test_the_pdf_of_an_ai_invoice_splits_what_is_due(client, alice, ai_invoice):
     import io
 
