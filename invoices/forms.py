@@ -438,11 +438,12 @@ class InvoiceFilterForm(forms.Form):
     )
 
     def describe(self) -> str:
-        """Say in French which filters apply, for the page heading."""
+        """Say in French which filters apply, for the page heading (`statut « émise », novembre
+        2026`): the status is quoted, so that it reads right after any number of invoices."""
         parts = []
         data = getattr(self, "cleaned_data", {})
         if data.get("status"):
-            parts.append(InvoiceStatus(data["status"]).label.lower())
+            parts.append(f"statut « {InvoiceStatus(data['status']).label.lower()} »")
         if data.get("month"):
             parts.append(month_fr(data["month"]))
         if data.get("follow_up"):

@@ -199,7 +199,7 @@ def test_a_malformed_month_is_a_french_error(month):
 def test_the_filters_are_described_in_french():
     form = InvoiceFilterForm(data={"status": "issued", "month": "2026-11"})
     assert form.is_valid()
-    assert form.describe() == "émise, novembre 2026"
+    assert form.describe() == "statut « émise », novembre 2026"
 
 
 def test_line_form_shows_prices_with_two_decimals_unless_a_third_one_counts():
