@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from ..templatetags.fr_format import euros
 from .dated_rules import DatedRules
 from .service_natures import ServiceNature
 
@@ -93,4 +94,4 @@ class TaxSubCeiling(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.nature} : {self.annual_cap} €"
+        return f"{self.nature} : {euros(self.annual_cap)}"

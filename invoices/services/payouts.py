@@ -20,6 +20,7 @@ from audit.services import audit
 from clients.models import User
 
 from ..models import Invoice, Payout, PayoutBatch, PayoutStatus
+from ..templatetags.fr_format import euros
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def payout_open(*, invoice: Invoice, paid_at: datetime) -> Payout:
     )
     payout.full_clean()
     payout.save()
-    audit(actor=None, action="payout.due", obj=payout, note=f"{payout.amount} €")
+    audit(actor=None, action="payout.due", obj=payout, note=euros(payout.amount))
     logger.info("Payout %s due to provider %s", payout.pk, invoice.provider_id)
     return payout
 

@@ -14,6 +14,7 @@ from audit.services import audit
 from clients.models import User
 
 from ..models import Invoice, InvoiceStatus, Payment, PaymentReversal
+from ..templatetags.fr_format import euros
 from .payouts import payout_on_reversal
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,6 @@ def payment_reverse(
         changes = {"status": [InvoiceStatus.PAID, InvoiceStatus.ISSUED]}
         audit(actor=by, action="invoice.reopened", obj=invoice, changes=changes, note=reason)
     payout_on_reversal(invoice=invoice, by=by)
-    audit(actor=by, action="invoice.payment.reversed", obj=invoice, note=f"{payment.amount} €")
+    audit(actor=by, action="invoice.payment.reversed", obj=invoice, note=euros(payment.amount))
     logger.info("Payment %s on invoice %s reversed", payment.pk, invoice.number)
     return reversal

@@ -44,7 +44,9 @@ def test_a_direct_payment_settling_the_invoice_makes_its_total_due_to_the_provid
     payout = Payout.objects.get(invoice=invoice)
     assert (payout.provider, payout.amount, payout.status) == (carol, Decimal("75.00"), "due")
     assert payout.due_at == payout.cooperative_paid_at + dt.timedelta(hours=48)
-    assert [entry.action for entry in audit_trail(payout)] == ["payout.due"]
+    assert [(entry.action, entry.note) for entry in audit_trail(payout)] == [
+        ("payout.due", "75,00\u00a0€")  # written as the staff read amounts elsewhere
+    ]
 
 
 def test_a_partial_payment_owes_the_provider_nothing_yet(carol, alice):

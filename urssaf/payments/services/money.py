@@ -28,6 +28,7 @@ from invoices.models import (
 )
 from invoices.services import reversals
 from invoices.services.payouts import PAYOUT_TARGET
+from invoices.templatetags.fr_format import euros
 
 from ...exceptions import UrssafErrorDetail
 from .. import triage_table
@@ -88,7 +89,7 @@ def urssaf_payment_book(*, request_id: int) -> Payment | None:
         request.save(update_fields=["payment"])
         _payout_after_transfer(request)
         record_event(request, EventKind.PAYMENT, timezone.now(), f"{amount} € enregistrés")
-        audit_request(request, "urssaf.payment_request.booked", note=f"{amount} €")
+        audit_request(request, "urssaf.payment_request.booked", note=euros(amount))
         _audit_invoice_paid(invoice)
     logger.info("Avance immédiate of request %s booked on invoice %s", request.pk, invoice.pk)
     return payment
