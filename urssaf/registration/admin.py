@@ -126,6 +126,7 @@ class AIRegistrationAdmin(TriageAdmin):
         "client__usage_name",
         "client__first_names",
         "client__email",
+        "client__providers__last_name",  # as the payment requests' queue finds its provider
     )
     actions = ("retry_unavailable", "mark_contacted", "mark_resolved", "mark_ineligible")
     change_form_template = "admin/urssaf/airegistration/change_form.html"

@@ -107,6 +107,16 @@ def test_the_queue_is_searched_by_name_or_email(staff, alice, bob, query):
     assert listed(staff.get(reverse(CHANGELIST), {"q": query})) == [found]
 
 
+def test_the_queue_is_searched_by_the_providers_name_as_the_payment_requests_are(
+    staff, alice, bob, carol, dave
+):
+    failed(alice, "ERR_CONTACT")
+    found = failed(bob, "ERR_CONTACT")
+    assert carol.last_name != dave.last_name
+
+    assert listed(staff.get(reverse(CHANGELIST), {"q": dave.last_name})) == [found]
+
+
 def test_the_queue_costs_as_many_queries_for_many_rows_as_for_few(staff, cooperative, carol):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
