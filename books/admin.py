@@ -96,6 +96,8 @@ class StaffFilesAdmin(FrenchTitles, SensitiveLookupsRefused, StoredFileDownload,
         return self.make_view(request)  # type: ignore[arg-type]  # the admin: a logged-in user
 
     def make_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        """The page where the staff make one file of this kind (the admin's "add" page): each
+        subclass has its own form."""
         raise NotImplementedError
 
     download_route = "fichier/<str:field>/"

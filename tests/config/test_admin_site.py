@@ -51,3 +51,14 @@ def test_the_home_page_still_lists_the_apps(client, sam, app_list_builds):
     assert app_list_builds
     assert "Gestion de la coopérative" in page
     assert reverse("admin:urssaf_airegistration_changelist") in page
+
+
+def test_an_apps_page_lists_its_models_and_an_unknown_one_is_not_found(client, sam):
+    client.force_login(sam)
+
+    page = client.get(reverse("admin:app_list", args=["urssaf"]))
+    unknown = client.get("/admin/inconnue/")
+
+    assert page.status_code == HTTPStatus.OK
+    assert reverse("admin:urssaf_airegistration_changelist") in page.content.decode()
+    assert unknown.status_code == HTTPStatus.NOT_FOUND
